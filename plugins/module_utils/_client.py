@@ -1,0 +1,313 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""HTTP client for the Rocket.Chat REST API.
+
+PRIVATE to this collection: the interface may change without notice.
+This layer has no Ansible imports so that it can be tested, and reused, on its own.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import traceback
+from urllib.parse import urlsplit, urlunsplit
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+# Rocket.Chat clamps larger pages to API_Upper_Count_Limit (100 by default) without saying so.
+PAGE_SIZE = 100
+# Rocket.Chat's rate limiter window is 60 s by default, so one window is the longest wait that is normal.
+DEFAULT_RATE_LIMIT_MAX_WAIT = 65
+RATE_LIMIT_ATTEMPTS = 5
+USER_AGENT = 'community.rocketchat'
+
+_WAIT_SECONDS = re.compile(r'wait (\d+) seconds')
+
+
+class RocketChatError(Exception):
+    """Anything that went wrong while talking to Rocket.Chat.
+
+    kind says what failed: 'http' (the server answered with an error), 'connection', 'tls',
+    'timeout', 'redirect', 'invalid_response' (not JSON) or 'rate_limited'.
+    error and error_type are Rocket.Chat's own `error` and `errorType` fields.
+    """
+
+    def __init__(self, message, kind='http', status=None, error=None, error_type=None, details=None, endpoint=None):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.status = status
+        self.error = error
+        self.error_type = error_type
+        self.details = details
+        self.endpoint = endpoint
+
+    def __str__(self):
+        return self.message
+
+    def has_error(self, text):
+        """True when Rocket.Chat's error or errorType contains text.
+
+        Error strings differ between versions (a ' [invalid-params]' suffix comes and goes), so match substrings.
+        """
+        return any(text in (value or '') for value in (self.error, self.error_type))
+
+
+def normalize_api_url(url):
+    """Return the server's base URL without trailing slashes or a pasted /api/v1.
+
+    Raises ValueError with a message for the user when the URL cannot be a Rocket.Chat base URL.
+    """
+    text = (url or '').strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise ValueError(
+            f"api_url must be the Rocket.Chat server's base URL starting with https:// or http://, "
+            f"for example https://chat.example.com or https://example.com/chat; got {safe_url(text)!r}")
+    if parts.username or parts.password:
+        raise ValueError('api_url must not contain a user name or password; use api_username/api_password or api_user_id/api_token')
+    if parts.query or parts.fragment:
+        raise ValueError(f'api_url must not contain a query string or fragment; got {safe_url(text)!r}')
+    path = parts.path.rstrip('/')
+    for suffix in ('/api/v1', '/api'):
+        if path.endswith(suffix):
+            path = path[:-len(suffix)]
+            break
+    return urlunsplit((parts.scheme, parts.netloc, path, '', ''))
+
+
+def safe_url(url):
+    """The URL without any user:password part, for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return '<unparsable URL>'
+    netloc = parts.netloc.rsplit('@', 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ''))
+
+
+def _snippet(text, limit=160):
+    """A short one-line excerpt of a response body, for messages."""
+    text = re.sub(r'<[^>]*>', ' ', text or '')
+    text = ' '.join(text.split())
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
+class RocketChatClient:
+    """One authenticated session against one Rocket.Chat server.
+
+    Authenticate either with a user id and a token (a personal access token or a login token; never logged out,
+    since logging out revokes a personal access token) or with a user name and password (logged in on first use
+    and logged out by close()).
+    """
+
+    def __init__(self, api_url, user_id=None, token=None, username=None, password=None,
+                 validate_certs=True, ca_path=None, timeout=30, rate_limit_max_wait=DEFAULT_RATE_LIMIT_MAX_WAIT,
+                 sleep=time.sleep, clock=time.time):
+        self.base_url = normalize_api_url(api_url)
+        self._user_id = user_id
+        self._token = token
+        self._username = username
+        self._password = password
+        self._logged_in = False
+        self._verify = ca_path if ca_path else validate_certs
+        self._timeout = timeout
+        self._rate_limit_max_wait = rate_limit_max_wait
+        self._sleep = sleep
+        self._clock = clock
+        self.session = requests.Session()
+        self.session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
+        # Proxies and CA bundles from the environment stay honoured (requests' trust_env); only retries are tuned.
+        adapter = HTTPAdapter(max_retries=Retry(
+            total=3, connect=3, read=2, status=3, other=0, redirect=0,
+            backoff_factor=0.5,
+            # Gateways in front of Rocket.Chat answer these while it restarts; only reads are retried,
+            # because a write may already have been applied when a gateway gave up waiting.
+            status_forcelist=(502, 503, 504),
+            allowed_methods=frozenset(['GET']),
+            raise_on_status=False,
+            respect_retry_after_header=False,
+        ))
+        self.session.mount('http://', adapter)
+        self.session.mount('https://', adapter)
+        if user_id and token:
+            self._set_auth(user_id, token)
+
+    # -- authentication -------------------------------------------------------------------------------------
+
+    def _set_auth(self, user_id, token):
+        self.session.headers.update({'X-User-Id': user_id, 'X-Auth-Token': token})
+
+    def login(self):
+        """Log in with user name and password, once. A no-op with token authentication."""
+        if self._logged_in or not (self._username and self._password):
+            return
+        # 'user' accepts a user name or, when it contains '@', an e-mail address.
+        data = self.request('POST', 'login', body={'user': self._username, 'password': self._password}, authenticated=False)
+        auth = data.get('data') or {}
+        if not auth.get('userId') or not auth.get('authToken'):
+            raise RocketChatError(
+                f'Rocket.Chat answered the login at {self.base_url}/api/v1/login without a user id and token',
+                kind='invalid_response', endpoint='login')
+        self._set_auth(auth['userId'], auth['authToken'])
+        self._logged_in = True
+
+    def close(self):
+        """End the session: log out only what login() opened, then release the connection pool."""
+        try:
+            if self._logged_in:
+                self._logged_in = False
+                # The session's headers still carry the login token; do not log in again to log out.
+                self.request('POST', 'logout', authenticated=False)
+        finally:
+            self.session.close()
+
+    # -- requests -------------------------------------------------------------------------------------------
+
+    def url_for(self, endpoint):
+        return f'{self.base_url}/api/v1/{endpoint}'
+
+    def get(self, endpoint, params=None):
+        return self.request('GET', endpoint, params=params)
+
+    def post(self, endpoint, body):
+        return self.request('POST', endpoint, body=body)
+
+    def put(self, endpoint, body):
+        return self.request('PUT', endpoint, body=body)
+
+    def request(self, method, endpoint, params=None, body=None, authenticated=True):
+        """Send one API request and return the decoded JSON object of a successful answer.
+
+        Waits and retries when rate limited (up to the configured bound); raises RocketChatError otherwise.
+        """
+        if authenticated:
+            self.login()
+        attempt = 0
+        while True:
+            attempt += 1
+            response = self._send(method, endpoint, params, body)
+            if response.status_code != 429:
+                return self._decode(method, endpoint, response)
+            # A 429 is answered before the request is processed, so a write can be sent again safely.
+            wait = self._rate_limit_wait(response)
+            if wait > self._rate_limit_max_wait or attempt >= RATE_LIMIT_ATTEMPTS:
+                raise RocketChatError(
+                    f'Rocket.Chat rate-limited {method} {self.url_for(endpoint)} and asks to wait {wait:.0f} s, '
+                    f'longer than the {self._rate_limit_max_wait} s this task may wait. Grant the user the '
+                    "'api-bypass-rate-limit' permission, or raise the server's API rate limiter settings",
+                    kind='rate_limited', status=429, endpoint=endpoint)
+            self._sleep(wait)
+
+    def _send(self, method, endpoint, params, body):
+        url = self.url_for(endpoint)
+        try:
+            return self.session.request(
+                method, url, params=params, json=body, verify=self._verify, timeout=self._timeout,
+                # Following a redirect would resend X-Auth-Token to wherever it points; refuse instead.
+                allow_redirects=False)
+        except requests.exceptions.SSLError as exc:
+            raise RocketChatError(
+                f'TLS verification of {url} failed: {exc}. If the server uses a private or self-signed certificate, '
+                'set ca_path to the CA bundle that signed it (validate_certs=false disables the check, not recommended)',
+                kind='tls', endpoint=endpoint) from exc
+        except requests.exceptions.Timeout as exc:
+            raise RocketChatError(
+                f'{method} {url} timed out after {self._timeout} s; check api_url or raise timeout',
+                kind='timeout', endpoint=endpoint) from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise RocketChatError(
+                f'Could not connect to {url}: {_connection_reason(exc)}. Check api_url and that the server is reachable',
+                kind='connection', endpoint=endpoint) from exc
+        except requests.exceptions.RequestException as exc:
+            raise RocketChatError(f'{method} {url} failed: {exc}', kind='connection', endpoint=endpoint) from exc
+
+    def _rate_limit_wait(self, response):
+        """Seconds until Rocket.Chat's rate limit window resets (X-RateLimit-Reset is absolute epoch ms)."""
+        reset = response.headers.get('X-RateLimit-Reset')
+        try:
+            return max(0.0, float(reset) / 1000.0 - self._clock()) + 0.1
+        except (TypeError, ValueError):
+            pass
+        match = _WAIT_SECONDS.search(response.text or '')
+        return float(match.group(1)) + 0.1 if match else 60.0
+
+    def _decode(self, method, endpoint, response):
+        url = self.url_for(endpoint)
+        status = response.status_code
+        if 300 <= status < 400:
+            location = safe_url(response.headers.get('Location', ''))
+            raise RocketChatError(
+                f'{method} {url} was redirected (HTTP {status}) to {location!r}. Set api_url to the address the server '
+                'really answers on (for example https:// instead of http://); redirects are not followed so that '
+                'credentials are never sent elsewhere', kind='redirect', status=status, endpoint=endpoint)
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            content_type = response.headers.get('Content-Type', 'no content type')
+            raise RocketChatError(
+                f'Expected a JSON answer from Rocket.Chat at {url} but received HTTP {status} ({content_type}): '
+                f'{_snippet(response.text)!r}. Check that api_url is the base URL of a Rocket.Chat server',
+                kind='invalid_response', status=status, endpoint=endpoint)
+        if status >= 400 or data.get('success') is False:
+            error = data.get('error')
+            message = data.get('message')
+            text = error if isinstance(error, str) and error else (message or f'HTTP {status}')
+            if isinstance(message, str) and message and message != text:
+                text = f'{text}: {message}'
+            raise RocketChatError(
+                f'Rocket.Chat answered {method} {url} with HTTP {status}: {text}', status=status,
+                error=error if isinstance(error, str) else None, error_type=data.get('errorType'),
+                details=data.get('details'), endpoint=endpoint)
+        return data
+
+    def paginate(self, endpoint, key, params=None):
+        """Yield every item of a paginated list endpoint, page after page.
+
+        Pages advance by what the server really returned, since it may clamp the page size; an item seen twice
+        (the list shifted under a concurrent change) is yielded once.
+        """
+        query = dict(params or {})
+        offset = 0
+        seen = set()
+        while True:
+            query.update(count=PAGE_SIZE, offset=offset)
+            page = self.get(endpoint, params=query)
+            items = page.get(key) or []
+            fresh = [item for item in items if item.get('_id') not in seen]
+            for item in fresh:
+                seen.add(item.get('_id'))
+                yield item
+            offset += len(items)
+            total = page.get('total')
+            if not fresh or (isinstance(total, int) and offset >= total) or (total is None and len(items) < PAGE_SIZE):
+                return
+
+
+def _connection_reason(exc):
+    """The innermost reason of a requests connection error, without the noise of urllib3's wrappers."""
+    reason = exc
+    while True:
+        inner = getattr(reason, 'reason', None) or (reason.args[0] if getattr(reason, 'args', None) else None)
+        if inner is None or inner is reason or isinstance(inner, str):
+            break
+        reason = inner
+    text = str(reason)
+    match = re.search(r'\[Errno -?\d+\] ([^\')]+)', text)
+    if match:
+        return match.group(1)
+    return re.sub(r'<urllib3[^>]*>:\s*', '', text)

@@ -1,0 +1,135 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The glue between Ansible modules and the Rocket.Chat client: connection options, credentials, failures.
+
+PRIVATE to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.community.rocketchat.plugins.module_utils._client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    RocketChatClient,
+    RocketChatError,
+)
+
+TOKEN_PAIR = ('api_user_id', 'api_token')
+PASSWORD_PAIR = ('api_username', 'api_password')
+ENV_VARS = {
+    'api_url': 'ROCKETCHAT_URL',
+    'api_user_id': 'ROCKETCHAT_USER_ID',
+    'api_token': 'ROCKETCHAT_AUTH_TOKEN',
+    'api_username': 'ROCKETCHAT_USERNAME',
+    'api_password': 'ROCKETCHAT_PASSWORD',
+    'validate_certs': 'ROCKETCHAT_VALIDATE_CERTS',
+    'ca_path': 'ROCKETCHAT_CA_PATH',
+    'timeout': 'ROCKETCHAT_TIMEOUT',
+}
+
+
+def rocketchat_argument_spec(**extra):
+    """The connection options every module shares, plus the module's own options."""
+    def option(name, **spec):
+        return dict(spec, fallback=(env_fallback, [ENV_VARS[name]]))
+
+    spec = dict(
+        # Not required=True: a missing URL gets a message that also names the environment variable.
+        api_url=option('api_url', type='str'),
+        api_user_id=option('api_user_id', type='str'),
+        api_token=option('api_token', type='str', no_log=True),
+        api_username=option('api_username', type='str'),
+        api_password=option('api_password', type='str', no_log=True),
+        validate_certs=option('validate_certs', type='bool', default=True),
+        ca_path=option('ca_path', type='path'),
+        timeout=option('timeout', type='int', default=30),
+    )
+    spec.update(extra)
+    return spec
+
+
+def _pair_hint(pair):
+    return ' and '.join(f'{name} ({ENV_VARS[name]})' for name in pair)
+
+
+def check_connection_options(params):
+    """The message for missing or conflicting connection options, or None when they are usable.
+
+    Empty values count as unset: AWX injects empty environment variables for credential fields left blank.
+    """
+    if not params.get('api_url'):
+        return ("api_url is required: set it to the Rocket.Chat server's base URL, for example https://chat.example.com, "
+                f"or export {ENV_VARS['api_url']}")
+    given = {name for name in TOKEN_PAIR + PASSWORD_PAIR if params.get(name)}
+    token_given = given & set(TOKEN_PAIR)
+    password_given = given & set(PASSWORD_PAIR)
+    if token_given and password_given:
+        return ('Give one set of credentials, not both: api_user_id with api_token, or api_username with api_password '
+                f'(set here: {", ".join(sorted(given))}; environment variables count too)')
+    if not given:
+        return ('No Rocket.Chat credentials: set ' + _pair_hint(TOKEN_PAIR) + ' (a personal access token, recommended), '
+                'or ' + _pair_hint(PASSWORD_PAIR))
+    for pair, present in ((TOKEN_PAIR, token_given), (PASSWORD_PAIR, password_given)):
+        if present and len(present) == 1:
+            missing = (set(pair) - present).pop()
+            return f'{present.pop()} is set but {missing} is missing: set {missing} ({ENV_VARS[missing]}) too'
+    return None
+
+
+def client_from_module(module):
+    """A RocketChatClient configured from the module's connection options; fails the task on bad options."""
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    problem = check_connection_options(params)
+    if problem:
+        module.fail_json(msg=problem)
+    try:
+        return RocketChatClient(
+            params['api_url'],
+            user_id=params.get('api_user_id') or None, token=params.get('api_token') or None,
+            username=params.get('api_username') or None, password=params.get('api_password') or None,
+            validate_certs=params['validate_certs'], ca_path=params.get('ca_path'), timeout=params['timeout'])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+
+
+def explain_error(exc, params):
+    """A task failure message for a client error, naming the options that fix it."""
+    if exc.status == 401 and exc.endpoint == 'login':
+        user = params.get('api_username')
+        if exc.has_error('totp-required'):
+            return (f'User {user!r} has two-factor authentication enabled, so api_username/api_password cannot log in. '
+                    'Create a personal access token for it (with "Ignore Two Factor Authentication" checked) and use '
+                    'api_user_id and api_token instead')
+        if exc.has_error('error-login-blocked'):
+            return f'Rocket.Chat has blocked logins for user {user!r} after failed attempts ({exc.error}); wait, then retry'
+        return f'Rocket.Chat rejected the login of user {user!r}: check api_username and api_password ({exc})'
+    if exc.status == 401:
+        return (f'Rocket.Chat rejected the credentials ({exc}). Check that api_token is a valid personal access token '
+                'of the user whose id is api_user_id, and that it has not been revoked')
+    return str(exc)
+
+
+@contextmanager
+def rocketchat_client(module):
+    """A logged-in client for the duration of a module run; client errors become task failures.
+
+    A session opened with api_username/api_password is logged out afterwards, also when the task fails.
+    """
+    client = client_from_module(module)
+    try:
+        yield client
+    except RocketChatError as exc:
+        module.fail_json(msg=explain_error(exc, module.params), status=exc.status)
+    finally:
+        try:
+            client.close()
+        except RocketChatError as exc:
+            module.warn(f'Could not log out of Rocket.Chat: {exc}')

@@ -1,0 +1,175 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Finding, describing and removing Rocket.Chat integrations.
+
+PRIVATE to this collection: the interface may change without notice.
+Shared by every module that handles integrations, so that they all agree on what "the integration" is.
+No Ansible imports: errors are raised as exceptions and turned into task failures by the caller.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
+
+INCOMING = 'webhook-incoming'
+OUTGOING = 'webhook-outgoing'
+TYPE_CHOICES = ['incoming', 'outgoing', INCOMING, OUTGOING]
+_API_TYPES = {'incoming': INCOMING, 'outgoing': OUTGOING, INCOMING: INCOMING, OUTGOING: OUTGOING}
+
+# Rocket.Chat returns these in clear text; they must never reach task output, diffs or messages.
+SECRET_FIELDS = ('token',)
+MASK = '********'
+
+PERMISSIONS = {
+    INCOMING: ('manage-incoming-integrations', 'manage-own-incoming-integrations'),
+    OUTGOING: ('manage-outgoing-integrations', 'manage-own-outgoing-integrations'),
+}
+
+# Rocket.Chat's answers for an id it does not know (remove/update and get respectively).
+NOT_FOUND_ERRORS = ('No integration found.', 'The integration does not exists.')
+
+
+class IntegrationError(Exception):
+    """A problem the user has to fix before anything can be changed; the message says how."""
+
+
+def api_type(value):
+    """The API spelling ('webhook-incoming'/'webhook-outgoing') of a type option, or None."""
+    return _API_TYPES.get(value) if value else None
+
+
+def short_type(value):
+    """'incoming' or 'outgoing' for an API type, for messages."""
+    return {INCOMING: 'incoming', OUTGOING: 'outgoing'}.get(value, str(value))
+
+
+def describe(doc):
+    """A short, secret-free way to name an integration in a message."""
+    return f"{short_type(doc.get('type'))} integration {doc.get('name')!r} (id {doc.get('_id')})"
+
+
+def mask_secrets(doc):
+    """A copy of an integration document with its secrets replaced by a mask."""
+    if not doc:
+        return {}
+    masked = dict(doc)
+    for field in SECRET_FIELDS:
+        if masked.get(field):
+            masked[field] = MASK
+    return masked
+
+
+def permission_hint(type_=None):
+    """Which permissions a user needs to manage integrations of a type (of either type when it is unknown)."""
+    types = [type_] if type_ in PERMISSIONS else [INCOMING, OUTGOING]
+    parts = [f'{PERMISSIONS[t][0]} (or {PERMISSIONS[t][1]} for integrations the user created)' for t in types]
+    return 'the Rocket.Chat user needs the permission ' + ' / '.join(parts)
+
+
+def is_not_found(exc):
+    """True when Rocket.Chat says that the integration does not exist (HTTP 400 with a fixed message)."""
+    return exc.status == 400 and (exc.error or '').strip() in NOT_FOUND_ERRORS
+
+
+def is_permission_error(exc):
+    """True for a route gate (403) or a method-level permission failure (400)."""
+    return exc.status == 403 or any(exc.has_error(code) for code in (
+        'not_authorized', 'not-authorized', 'error-unauthorized', 'error-invalid-integration', 'unauthorized'))
+
+
+def get_integration(client, integration_id, type_=None):
+    """The integration with this id, or None when the server does not have it."""
+    try:
+        return client.get('integrations.get', params={'integrationId': integration_id}).get('integration') or None
+    except RocketChatError as exc:
+        if is_not_found(exc):
+            return None
+        if is_permission_error(exc):
+            raise IntegrationError(
+                f'Rocket.Chat refused to read integration {integration_id} ({exc.error}): {permission_hint(type_)}. '
+                'Nothing was changed') from exc
+        raise
+
+
+def list_integrations(client, type_=None, name=None):
+    """Every integration the user may see, optionally narrowed by type and (server-side, loosely) by name.
+
+    Servers from 7.0 on filter by a case-insensitive substring of the name and by exact type; older ones ignore both
+    parameters, so callers always filter exactly themselves.
+    """
+    params = {}
+    if type_:
+        params['type'] = type_
+    if name:
+        params['name'] = name
+    try:
+        return list(client.paginate('integrations.list', 'integrations', params))
+    except RocketChatError as exc:
+        if is_permission_error(exc):
+            raise IntegrationError(
+                f'Rocket.Chat refused to list integrations ({exc.error}): {permission_hint(type_)}. Nothing was changed') from exc
+        raise
+
+
+def find_by_name(client, name, type_=None):
+    """Integrations whose name is exactly `name` (case-sensitive), of `type_` when given."""
+    return [doc for doc in list_integrations(client, type_, name)
+            if doc.get('name') == name and (type_ is None or doc.get('type') == type_)]
+
+
+def find_by_target_url(client, target_url):
+    """Outgoing integrations that call exactly `target_url`."""
+    return [doc for doc in list_integrations(client, OUTGOING)
+            if doc.get('type') == OUTGOING and target_url in (doc.get('urls') or [])]
+
+
+def _one(matches, what):
+    if len(matches) > 1:
+        found = ', '.join(f"{m.get('_id')} ({short_type(m.get('type'))})" for m in matches)
+        hint = 'set type, or integration_id,' if len({m.get('type') for m in matches}) > 1 else 'set integration_id'
+        raise IntegrationError(
+            f'{len(matches)} integrations match {what}: {found}. To pick one, {hint} instead; nothing was changed')
+    return matches[0] if matches else None
+
+
+def find_integration(client, integration_id=None, name=None, target_url=None, type_=None):
+    """Find the one integration the user named, or None when there is none.
+
+    Lookup order: integration_id, else exact name (within type_ when given), else an outgoing target URL.
+    Raises IntegrationError when the name is ambiguous or the stored type is not the requested one.
+    """
+    if integration_id:
+        doc = get_integration(client, integration_id, type_)
+        what = f'integration_id {integration_id!r}'
+    elif name:
+        doc = _one(find_by_name(client, name, type_), f'name {name!r}' + (f' and type {short_type(type_)}' if type_ else ''))
+        what = f'name {name!r}'
+    else:
+        doc = _one(find_by_target_url(client, target_url), f'target_url {target_url!r}')
+        what = f'target_url {target_url!r}'
+    if doc and type_ and doc.get('type') != type_:
+        # Rocket.Chat's remove and update trust the type they are given: acting on a mismatch would hit the wrong kind.
+        raise IntegrationError(
+            f"type is {short_type(type_)!r} but {what} is an {describe(doc)}. Set type: {short_type(doc.get('type'))} "
+            '(or leave type out) if you mean this integration; nothing was changed')
+    return doc
+
+
+def remove_integration(client, doc):
+    """Remove an integration found by find_integration(). False when it was already gone."""
+    try:
+        client.post('integrations.remove', {'type': doc['type'], 'integrationId': doc['_id']})
+    except RocketChatError as exc:
+        if is_not_found(exc):
+            return False
+        if is_permission_error(exc):
+            own_only = exc.has_error('error-invalid-integration')
+            detail = (f'the user may only remove integrations it created and did not create {describe(doc)}; '
+                      if own_only else '')
+            raise IntegrationError(
+                f'Rocket.Chat refused to remove {describe(doc)} ({exc.error}): {detail}{permission_hint(doc["type"])}. '
+                'Nothing was changed') from exc
+        raise
+    return True

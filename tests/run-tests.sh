@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Set up everything and run every test: emulator, unit, system (ad-hoc and AWX-style runs), ansible-test sanity,
+# units and integration on two ansible-core/Python pairs, ansible-lint (production profile), changelog lint, and
+# build + install + ansible-doc of the collection. Prints "N passed, N failed" last; exits non-zero on any failure.
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -uo pipefail
+# shellcheck source=tests/run-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/run-lib.sh"
+
+failed_steps=()
+run() {  # run NAME COMMAND...: run a step, remember a failure and go on, so one run reports every problem
+  local name=$1; shift
+  step "$name"
+  "$@" || { echo "FAILED: $name"; failed_steps+=("$name"); }
+}
+
+step "setup: Python 3.11 + ansible-core 2.19 (.venv)"
+setup_main_venv || exit 1
+install_pip_shim
+PY312=$(find_python 3.12) || PY312=
+if [ -n "$PY312" ]; then
+  step "setup: Python 3.12 + ansible-core 2.21 (.venv312)"
+  make_venv "$ROOT/.venv312" "$PY312" 'ansible-core>=2.21,<2.22' -r "$ROOT/tests/unit/requirements.txt" \
+    -r "$ROOT/tests/integration/requirements.txt" pytest-xdist pytest-mock mock || exit 1
+fi
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+COL=$(build_collection_tree "$WORK")
+export ANSIBLE_COLLECTIONS_PATH=$WORK
+JUNIT=$WORK/junit
+mkdir -p "$JUNIT"
+cd "$COL" || exit 1
+
+run "emulator tests" python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/emulator.xml" tests/emulator
+run "unit tests (pytest)" env PYTHONPATH="$WORK" python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/unit.xml" tests/unit
+run "system tests: ad-hoc, playbook, AWX-style environment" \
+  python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/system.xml" tests/system
+run "ansible-test sanity (py3.11, core 2.19)" ansible-test sanity --local --python 3.11 --color no
+run "ansible-test units (py3.11, core 2.19)" ansible-test units --local --python 3.11 --color no
+run "ansible-test integration (py3.11, core 2.19)" ansible-test integration --local --python 3.11 --color no
+cp tests/output/junit/*.xml "$JUNIT/" 2>/dev/null
+run "ansible-lint (production profile)" ansible-lint --nocolor
+run "changelog lint" antsibull-changelog lint
+build_and_document() {
+  rm -rf "$WORK/dist" && ansible-galaxy collection build --output-path "$WORK/dist" . &&
+    ansible-galaxy collection install -p "$WORK/dist/installed" "$WORK"/dist/community-rocketchat-*.tar.gz &&
+    ANSIBLE_COLLECTIONS_PATH=$WORK/dist/installed ansible-doc community.rocketchat.rocketchat_integration >/dev/null &&
+    echo "built and installed $(basename "$WORK"/dist/community-rocketchat-*.tar.gz); ansible-doc renders"
+}
+run "galaxy build + install + ansible-doc" build_and_document
+
+if [ -n "$PY312" ]; then
+  rm -rf tests/output
+  run "ansible-test sanity (py3.12, core 2.21)" env PATH="$ROOT/.venv312/bin:$PATH" ansible-test sanity --local --python 3.12 --color no
+  run "ansible-test units (py3.12, core 2.21)" env PATH="$ROOT/.venv312/bin:$PATH" ansible-test units --local --python 3.12 --color no
+  run "ansible-test integration (py3.12, core 2.21)" env PATH="$ROOT/.venv312/bin:$PATH" ansible-test integration --local --python 3.12 --color no
+  for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/py312-$(basename "$f")"; done
+else
+  failed_steps+=("Python 3.12 not found: the ansible-core 2.21 leg did not run")
+fi
+
+step "summary"
+python "$ROOT/tests/junit_summary.py" "$JUNIT"/*.xml
+summary_rc=$?
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  printf 'Failed steps:\n'; printf -- '- %s\n' "${failed_steps[@]}"
+  exit 1
+fi
+exit $summary_rc

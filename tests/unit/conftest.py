@@ -1,0 +1,140 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures for the unit tests: a scripted HTTP transport and a way to run a module's main()."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.community.rocketchat.plugins.module_utils import _client
+
+BASE_URL = 'https://chat.example.com'
+TOKEN_ARGS = {'api_url': BASE_URL, 'api_user_id': 'uid-1', 'api_token': 'unit-secret-token-7f3a'}
+
+
+class FakeTransport(BaseAdapter):
+    """Answers requests from a script instead of the network, and records what was sent.
+
+    Register answers with on(method, endpoint, ...); each is either a fixed answer, used every time, or a queue of
+    answers used in order (the last one repeats).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.routes = {}
+        self.calls = []
+
+    def on(self, method, endpoint, *answers, status=200, json_body=None, text=None, headers=None):
+        if not answers:
+            answers = [dict(status=status, json_body=json_body, text=text, headers=headers or {})]
+        self.routes[(method, endpoint)] = list(answers)
+
+    def send(self, request, **kwargs):  # pylint: disable=unused-argument
+        parts = urlsplit(request.url)
+        endpoint = parts.path.split('/api/v1/', 1)[-1] if '/api/v1/' in parts.path else parts.path
+        body = json.loads(request.body) if request.body else None
+        call = dict(method=request.method, endpoint=endpoint, params=dict(parse_qsl(parts.query)), body=body,
+                    headers=dict(request.headers), url=request.url)
+        self.calls.append(call)
+        answers = self.routes.get((request.method, endpoint))
+        if answers is None:
+            answer = dict(status=404, json_body={'success': False, 'error': 'no scripted answer'})
+        else:
+            answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if callable(answer):
+            answer = answer(call)
+        if isinstance(answer, Exception):
+            raise answer
+        response = requests.Response()
+        response.status_code = answer.get('status', 200)
+        response.headers = CaseInsensitiveDict(answer.get('headers') or {})
+        if answer.get('json_body') is not None:
+            response._content = json.dumps(answer['json_body']).encode()
+            response.headers.setdefault('Content-Type', 'application/json')
+        else:
+            response._content = (answer.get('text') or '').encode()
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self):
+        pass
+
+    def endpoints(self):
+        return [f"{call['method']} {call['endpoint']}" for call in self.calls]
+
+
+def ok(**body):
+    """A successful Rocket.Chat answer."""
+    return dict(status=200, json_body=dict(body, success=True))
+
+
+def fail(status, error, error_type=None, **extra):
+    """A failed Rocket.Chat answer."""
+    body = dict(success=False, error=error, **extra)
+    if error_type:
+        body['errorType'] = error_type
+    return dict(status=status, json_body=body)
+
+
+@pytest.fixture
+def transport(monkeypatch):
+    """Every RocketChatClient created during the test talks to this FakeTransport."""
+    fake = FakeTransport()
+    monkeypatch.setattr(_client, 'HTTPAdapter', lambda *args, **kwargs: fake)
+    return fake
+
+
+class ModuleExit(Exception):
+    def __init__(self, result, failed):
+        super().__init__(result)
+        self.result = result
+        self.failed = failed
+
+
+@contextlib.contextmanager
+def module_args(args):
+    try:
+        from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
+    except ImportError:
+        old = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = old
+    else:
+        with patch_module_args(args):
+            yield
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """run_module(main, args) -> (result, failed): run a module's main() and return what it exited with."""
+    def exit_json(self, **result):  # pylint: disable=unused-argument
+        raise ModuleExit(result, False)
+
+    def fail_json(self, msg, **result):  # pylint: disable=unused-argument
+        raise ModuleExit(dict(result, msg=msg, failed=True), True)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+
+    def run(main, args):
+        with module_args(args):
+            with pytest.raises(ModuleExit) as info:
+                main()
+        return info.value.result, info.value.failed
+
+    return run
