@@ -62,7 +62,8 @@ options:
     type: int
     default: 30
 notes:
-  - Runs on the host that executes the task, usually the controller or execution environment
+  - >-
+    Runs on the host that executes the task, usually the controller or execution environment
     (C(delegate_to: localhost) or a C(localhost) inventory host); that host needs the Python library C(requests).
   - Idempotent requests are retried on connection errors and on HTTP 502, 503 and 504 answers. When Rocket.Chat's rate
     limiter answers HTTP 429, the module waits until the limit resets (at most about a minute) and tries again.

@@ -15,7 +15,7 @@ description:
     by an URL it calls (O(target_url)). Nothing else on the server is touched.
   - Secrets that Rocket.Chat returns (the integrations' C(token)) are masked in the output and in diffs.
 author:
-  - community.rocketchat contributors
+  - community.rocketchat maintainers (@ansible-collections)
 extends_documentation_fragment:
   - community.rocketchat._rocketchat
   - community.rocketchat._rocketchat.actiongroup_rocketchat
