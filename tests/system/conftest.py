@@ -40,6 +40,8 @@ def ansible_env(tmp_path_factory):
     """The environment every ansible command of the tests runs with: no ROCKETCHAT_* variables of the caller."""
     env = {key: value for key, value in os.environ.items() if not key.startswith('ROCKETCHAT_')}
     env.update(
+        # The ansible commands of the Python environment running the tests, whatever PATH says.
+        PATH=os.pathsep.join([os.path.dirname(sys.executable), env.get('PATH', '')]),
         ANSIBLE_COLLECTIONS_PATH=collections_path(tmp_path_factory),
         ANSIBLE_PYTHON_INTERPRETER=sys.executable,
         ANSIBLE_NOCOLOR='1',
@@ -121,7 +123,7 @@ class AnsibleRun:
 
     def result(self):
         """The module result of an ad-hoc run: 'localhost | CHANGED => {...}'."""
-        match = re.search(r'^localhost \| ([A-Z]+)(?: \| rc=\d+)? => (\{.*?^\})', self.stdout, re.M | re.S)
+        match = re.search(r'^localhost \| ([A-Z]+)!?(?: \| rc=\d+)? => (\{.*?^\})', self.stdout, re.M | re.S)
         assert match, self.output
         return match.group(1), json.loads(match.group(2))
 

@@ -1,0 +1,332 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A small ajv look-alike: the schema keywords the integration endpoints use, and ajv's exact messages.
+
+It mimics ajv v8 with allErrors:false (README.md, sections 1 and 5):
+- a (sub)schema stops at its first error;
+- keyword order per schema is: type, oneOf, string keywords (minLength, pattern), array keywords
+  (minItems, items), object keywords (required, additionalProperties, properties);
+- `required` reports the first missing property in the order of the `required` list;
+- `oneOf` evaluates every branch, keeps each failing branch's first error and appends its own;
+- `pattern` is searched, not anchored, like JavaScript's RegExp.test;
+- `nullable: true` adds "null" to the allowed types (so the message reads "must be string,null").
+Messages are joined with "\\n " by the caller, as Rocket.Chat does.
+"""
+
+import re
+
+_PATTERNS = {}
+
+
+def _json_type_ok(value, json_type):
+    if json_type == 'null':
+        return value is None
+    if json_type == 'boolean':
+        return isinstance(value, bool)
+    if json_type == 'string':
+        return isinstance(value, str)
+    if json_type == 'object':
+        return isinstance(value, dict)
+    if json_type == 'array':
+        return isinstance(value, list)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if json_type == 'integer':
+        return isinstance(value, int) or value.is_integer()
+    return json_type == 'number'
+
+
+def _coerce(value, json_type):
+    """ajv coerceTypes:true conversions; returns (ok, new_value)."""
+    if json_type == 'string' and (isinstance(value, (int, float)) or value is None):
+        if isinstance(value, bool):
+            return True, 'true' if value else 'false'
+        if value is None:
+            return True, ''
+        return True, str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if json_type in ('number', 'integer'):
+        if isinstance(value, bool) or value is None:
+            return True, int(bool(value))
+        if isinstance(value, str) and value.strip() != '':
+            try:
+                number = float(value)
+            except ValueError:
+                return False, value
+            if json_type == 'integer' and not number.is_integer():
+                return False, value
+            return True, int(number) if number.is_integer() else number
+    if json_type == 'boolean':
+        if value in ('true', 1) and not isinstance(value, bool):
+            return True, True
+        if value in ('false', 0, None) and not isinstance(value, bool):
+            return True, False
+    if json_type == 'null' and (value == '' or value == 0 or value is False):
+        return True, None
+    return False, value
+
+
+class _Context:
+    def __init__(self, coerce):
+        self.coerce = coerce
+
+
+def _check(schema, value, errors, ctx, holder=None, key=None):
+    """Validate value against schema, appending at most this schema's first error. Returns validity."""
+    types = schema.get('type')
+    if types is not None:
+        types = [types] if isinstance(types, str) else list(types)
+        if schema.get('nullable') is True and 'null' not in types:
+            types.append('null')
+        if not any(_json_type_ok(value, t) for t in types):
+            coerced = False
+            if ctx.coerce and holder is not None:
+                for json_type in types:
+                    coerced, new_value = _coerce(value, json_type)
+                    if coerced:
+                        # ajv coerces in place, even inside a oneOf branch that later fails.
+                        holder[key] = value = new_value
+                        break
+            if not coerced:
+                errors.append('must be %s' % ','.join(types))
+                return False
+
+    if 'oneOf' in schema and not _check_one_of(schema['oneOf'], value, errors, ctx, holder, key):
+        return False
+
+    if isinstance(value, str):
+        if 'minLength' in schema and len(value) < schema['minLength']:
+            errors.append('must NOT have fewer than %d characters' % schema['minLength'])
+            return False
+        if 'pattern' in schema:
+            pattern = _PATTERNS.setdefault(schema['pattern'], re.compile(schema['pattern']))
+            if not pattern.search(value):
+                errors.append('must match pattern "%s"' % schema['pattern'])
+                return False
+
+    if isinstance(value, list):
+        if 'minItems' in schema and len(value) < schema['minItems']:
+            errors.append('must NOT have fewer than %d items' % schema['minItems'])
+            return False
+        if 'items' in schema:
+            for index in range(len(value)):
+                if not _check(schema['items'], value[index], errors, ctx, value, index):
+                    return False
+
+    if isinstance(value, dict):
+        return _check_object(schema, value, errors, ctx)
+    return True
+
+
+def _check_object(schema, value, errors, ctx):
+    for name in schema.get('required', ()):
+        if name not in value:
+            errors.append("must have required property '%s'" % name)
+            return False
+    properties = schema.get('properties', {})
+    if schema.get('additionalProperties') is False:
+        for name in value:
+            if name not in properties:
+                errors.append('must NOT have additional properties')
+                return False
+    for name, subschema in properties.items():
+        if name in value and not _check(subschema, value[name], errors, ctx, value, name):
+            return False
+    return True
+
+
+def _check_one_of(branches, value, errors, ctx, holder, key):
+    branch_errors = []
+    valid = False
+    for index, branch in enumerate(branches):
+        passed = _check(branch, value, branch_errors, ctx, holder, key)
+        if holder is not None:
+            value = holder[key]
+        # Same bookkeeping as ajv's generated code: a second passing branch makes oneOf fail.
+        if index > 0 and passed and valid:
+            valid = False
+        elif passed:
+            valid = True
+    if valid:
+        return True
+    errors.extend(branch_errors)
+    errors.append('must match exactly one schema in oneOf')
+    return False
+
+
+def validate(schema, data, coerce=False):
+    """Return ajv's error messages for data (an empty list when valid).
+
+    With coerce=True (ajv coerceTypes:true) scalar values inside objects may be converted in place.
+    """
+    errors = []
+    holder = {'root': data}
+    _check(schema, data, errors, _Context(coerce), holder, 'root')
+    return errors
+
+
+# ---------------------------------------------------------------------------- schemas (rest-typings)
+
+def _string(nullable=False, **extra):
+    schema = {'type': 'string'}
+    schema.update(extra)
+    if nullable:
+        schema['nullable'] = True
+    return schema
+
+
+def _boolean(nullable=False):
+    return {'type': 'boolean', 'nullable': True} if nullable else {'type': 'boolean'}
+
+
+def _string_list():
+    return {'type': 'array', 'items': {'type': 'string', 'minLength': 1}, 'nullable': True}
+
+
+def _outgoing_properties(skip_transpile, for_update):
+    properties = {'type': _string(pattern='webhook-outgoing')}
+    if for_update:
+        properties['integrationId'] = _string(nullable=True)
+        properties['target_url'] = _string(nullable=True)
+    properties.update({
+        'username': _string(),
+        'channel': _string(),
+        'event': _string(),
+        'targetRoom': _string(nullable=True),
+        'urls': _string_list(),
+        'triggerWords': _string_list(),
+        'triggerWordAnywhere': _boolean(nullable=True),
+        'token': _string(nullable=True),
+        'scriptEnabled': _boolean(),
+        'script': _string(nullable=True),
+        'scriptEngine': _string(nullable=True),
+    })
+    if skip_transpile:
+        properties['skipTranspile'] = _boolean(nullable=True)
+    properties.update({
+        'runOnEdits': _boolean(nullable=True),
+        'retryFailedCalls': _boolean(nullable=True),
+        'retryCount': {'type': 'number', 'nullable': True},
+        'retryDelay': _string(nullable=True),
+        'impersonateUser': _boolean(nullable=True),
+        'name': _string(),
+        'enabled': _boolean(),
+        'alias': _string(nullable=True),
+        'avatar': _string(nullable=True),
+        'emoji': _string(nullable=True),
+    })
+    return properties
+
+
+def create_schema(skip_transpile):
+    """integrations.create body (section 3.1): oneOf, additionalProperties:false in each branch."""
+    incoming = {
+        'type': _string(pattern='webhook-incoming'),
+        'username': _string(),
+        'channel': _string(),
+        'overrideDestinationChannelEnabled': _boolean(),
+        'scriptEnabled': _boolean(),
+        'script': _string(nullable=True),
+        'scriptEngine': _string(nullable=True),
+    }
+    if skip_transpile:
+        incoming['skipTranspile'] = _boolean(nullable=True)
+    incoming.update({
+        'name': _string(),
+        'enabled': _boolean(),
+        'alias': _string(nullable=True),
+        'avatar': _string(nullable=True),
+        'emoji': _string(nullable=True),
+    })
+    return {'oneOf': [
+        {'type': 'object', 'properties': incoming, 'additionalProperties': False,
+         'required': ['type', 'username', 'channel', 'scriptEnabled', 'name', 'enabled']},
+        {'type': 'object', 'properties': _outgoing_properties(skip_transpile, for_update=False), 'additionalProperties': False,
+         'required': ['type', 'username', 'channel', 'event', 'scriptEnabled', 'name', 'enabled']},
+    ]}
+
+
+def update_schema(skip_transpile):
+    """integrations.update body (section 3.2): incoming branch open (additionalProperties:true), outgoing closed."""
+    incoming = {
+        'type': _string(pattern='webhook-incoming'),
+        'integrationId': _string(),
+        'channel': _string(),
+        'scriptEnabled': _boolean(),
+        'script': _string(nullable=True),
+        'name': _string(),
+        'enabled': _boolean(),
+        'alias': _string(nullable=True),
+        'avatar': _string(nullable=True),
+        'emoji': _string(nullable=True),
+    }
+    return {'oneOf': [
+        {'type': 'object', 'properties': incoming, 'additionalProperties': True,
+         'required': ['integrationId', 'type', 'channel', 'scriptEnabled', 'name', 'enabled']},
+        {'type': 'object', 'properties': _outgoing_properties(skip_transpile, for_update=True), 'additionalProperties': False,
+         'required': ['type', 'username', 'channel', 'event', 'scriptEnabled', 'name', 'enabled']},
+    ]}
+
+
+# Section 5: the same in rest-typings 6.3.0 through 8.8.1, and deliberately WITHOUT additionalProperties:false.
+REMOVE_SCHEMA = {'oneOf': [
+    {'type': 'object', 'properties': {'type': _string(pattern='webhook-incoming'), 'integrationId': _string()},
+     'required': ['type', 'integrationId']},
+    {'type': 'object', 'properties': {'type': _string(pattern='webhook-outgoing'), 'target_url': _string()},
+     'required': ['type', 'target_url']},
+    {'type': 'object', 'properties': {'type': _string(pattern='webhook-outgoing'), 'integrationId': _string()},
+     'required': ['type', 'integrationId']},
+]}
+
+_PAGE_NUMBER = {'type': ['number', 'string'], 'nullable': True}
+
+# Section 3.4. createdBy is optional; additionalProperties:false follows the other query schemas (derived).
+GET_QUERY_SCHEMA = {
+    'type': 'object',
+    'properties': {'integrationId': _string(), 'createdBy': _string(nullable=True)},
+    'required': ['integrationId'],
+    'additionalProperties': False,
+}
+
+# Section 3.3 (7.0+): additionalProperties:false, so an unknown key such as fields= is a 400.
+LIST_QUERY_SCHEMA = {
+    'type': 'object',
+    'properties': {
+        'count': _PAGE_NUMBER,
+        'offset': _PAGE_NUMBER,
+        'sort': _string(nullable=True),
+        'name': _string(nullable=True),
+        'type': _string(nullable=True),
+        'query': _string(nullable=True),
+    },
+    'additionalProperties': False,
+}
+
+# Section 3.5.
+HISTORY_QUERY_SCHEMA = {
+    'type': 'object',
+    'properties': {
+        'id': _string(minLength=1),
+        'offset': _PAGE_NUMBER,
+        'count': _PAGE_NUMBER,
+        'sort': _string(nullable=True),
+        'query': _string(nullable=True),
+    },
+    'required': ['id'],
+    'additionalProperties': False,
+}
+
+# Section 3.7 (8.7+).
+CLEAR_HISTORY_SCHEMA = {
+    'type': 'object',
+    'properties': {'integrationId': _string()},
+    'required': ['integrationId'],
+    'additionalProperties': False,
+}
+
+REPLAY_OUTGOING_SCHEMA = {
+    'type': 'object',
+    'properties': {'integrationId': _string(), 'historyId': _string()},
+    'required': ['integrationId', 'historyId'],
+    'additionalProperties': False,
+}

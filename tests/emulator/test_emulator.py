@@ -1,0 +1,1048 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests of the Rocket.Chat emulator itself, over real HTTP, against the real server's documented behaviour (sections: see README.md)."""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from rocketchat_emulator import EmulatorServer  # noqa: E402  (needs the path above)
+
+V6, V7, V8 = '6.13.1', '7.10.0', '8.8.1'
+VERSIONS = [V6, V7, V8]
+FORBIDDEN_7 = 'User does not have the permissions required for this action [error-unauthorized]'
+ONE_OF = 'must match exactly one schema in oneOf'
+TIMEOUT = 10
+
+
+# ---------------------------------------------------------------------------- fixtures and small utilities
+
+@pytest.fixture(scope='module')
+def servers():
+    """One emulator per version for the whole module; each test gets it reset to the seed."""
+    started = {}
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+def _server(servers, version):
+    if version not in servers:
+        servers[version] = EmulatorServer(server_version=version, rate_limit=False).start()
+    server = servers[version]
+    server.store.reset()
+    return server
+
+
+@pytest.fixture(params=VERSIONS)
+def emu(request, servers):
+    return _server(servers, request.param)
+
+
+@pytest.fixture
+def emu8(servers):
+    return _server(servers, V8)
+
+
+@pytest.fixture
+def emu7(servers):
+    return _server(servers, V7)
+
+
+class Client:
+    def __init__(self, emu, user_id=None, token=None):
+        self.emu = emu
+        self.user_id = user_id if user_id is not None else emu.admin_user_id
+        self.token = token if token is not None else emu.admin_token
+        self.headers = {'X-User-Id': self.user_id, 'X-Auth-Token': self.token}
+
+    def url(self, endpoint):
+        return '%s/api/v1/%s' % (self.emu.url, endpoint)
+
+    def get(self, endpoint, **params):
+        return requests.get(self.url(endpoint), params=params, headers=self.headers, timeout=TIMEOUT)
+
+    def post(self, endpoint, body=None):
+        return requests.post(self.url(endpoint), json=body if body is not None else {}, headers=self.headers, timeout=TIMEOUT)
+
+    def put(self, endpoint, body):
+        return requests.put(self.url(endpoint), json=body, headers=self.headers, timeout=TIMEOUT)
+
+
+def control(emu, method, path, body=None):
+    response = requests.request(method, emu.url + '/_emulator/' + path, json=body, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def make_user(emu, username='bob', roles=None, **extra):
+    body = dict(username=username, password='bob-pass', roles=roles or ['user'], **extra)
+    created = control(emu, 'POST', 'users', body)
+    return Client(emu, created['userId'], created['authToken'])
+
+
+def set_permissions(emu, **permissions):
+    control(emu, 'POST', 'permissions', {name.replace('_', '-'): roles for name, roles in permissions.items()})
+
+
+def incoming_body(**extra):
+    body = {'type': 'webhook-incoming', 'name': 'in-hook', 'enabled': True, 'username': 'rocket.cat',
+            'channel': '#general', 'scriptEnabled': False}
+    body.update(extra)
+    return body
+
+
+def outgoing_body(**extra):
+    body = {'type': 'webhook-outgoing', 'name': 'out-hook', 'enabled': True, 'username': 'rocket.cat', 'channel': '#general',
+            'event': 'sendMessage', 'urls': ['https://example.com/hook'], 'triggerWords': ['!go'], 'scriptEnabled': False,
+            'token': 'outgoing-token'}
+    body.update(extra)
+    return body
+
+
+def create(client, body):
+    response = client.post('integrations.create', body)
+    assert response.status_code == 200, response.text
+    return response.json()['integration']
+
+
+def params_error(version, messages, where='body'):
+    """The expected 400 body of an ajv failure on this profile (section 1)."""
+    text = '\n '.join(messages)
+    if version.startswith('8'):
+        return {'success': False, 'errorType': 'invalid-params' if where == 'body' else 'error-invalid-params', 'error': text}
+    return {'success': False, 'error': text + ' [invalid-params]', 'errorType': 'invalid-params'}
+
+
+def forbidden(version):
+    if version.startswith('6'):
+        return {'success': False, 'error': 'unauthorized'}
+    return {'success': False, 'error': FORBIDDEN_7, 'errorType': 'error-unauthorized'}
+
+
+NO_INTEGRATION_PERMISSIONS = {
+    'manage_incoming_integrations': [], 'manage_own_incoming_integrations': [],
+    'manage_outgoing_integrations': [], 'manage_own_outgoing_integrations': [],
+}
+
+
+# ---------------------------------------------------------------------------- conventions, /api/info, unknown routes
+
+def test_info_anonymous_and_headers(emu):
+    response = requests.get(emu.url + '/api/info', timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert response.json() == {'version': emu.server_version.rsplit('.', 1)[0], 'success': True}
+    assert response.headers['Content-Type'] == 'application/json'
+    assert response.headers['Cache-Control'] == 'no-store'
+    assert response.headers['Pragma'] == 'no-cache'
+
+
+def test_info_with_view_statistics(emu8):
+    body = Client(emu8).get('../info').json()
+    assert body['version'] == '8.8.1'
+    assert body['info']['version'] == '8.8.1'
+    assert {'build', 'commit', 'marketplaceApiVersion'} <= set(body['info'])
+
+
+def test_info_without_view_statistics_is_anonymous(emu8):
+    bob = make_user(emu8)
+    assert bob.get('../info').json() == {'version': '8.8', 'success': True}
+
+
+def test_unknown_route_and_wrong_method(emu8):
+    admin = Client(emu8)
+    for response in (admin.get('integrations.nope'), admin.get('integrations.create')):
+        assert response.status_code == 404
+        assert response.json() == {'success': False, 'error': 'API endpoint not found'}
+
+
+# ---------------------------------------------------------------------------- authentication
+
+def test_unauthenticated_body_per_profile(emu):
+    response = requests.get(emu.url + '/api/v1/integrations.list', timeout=TIMEOUT)
+    assert response.status_code == 401
+    message = 'You must be logged in to do this.'
+    if emu.server_version.startswith('6'):
+        assert response.json() == {'status': 'error', 'message': message}
+    else:
+        assert response.json() == {'success': False, 'error': message, 'status': 'error', 'message': message}
+
+
+def test_token_must_belong_to_user(emu8):
+    bob = make_user(emu8)
+    assert Client(emu8, emu8.admin_user_id, bob.token).get('me').status_code == 401
+    assert Client(emu8, emu8.admin_user_id, 'wrong').get('me').status_code == 401
+    assert bob.get('me').status_code == 200
+
+
+@pytest.mark.parametrize('body', [
+    {'user': 'admin', 'password': 'emulator-admin-pass'},
+    {'user': 'admin@example.com', 'password': 'emulator-admin-pass'},
+    {'username': 'admin', 'password': 'emulator-admin-pass'},
+    {'email': 'admin@example.com', 'password': 'emulator-admin-pass'},
+    {'user': {'username': 'admin'}, 'password': 'emulator-admin-pass'},
+    {'user': {'email': 'admin@example.com'}, 'password': 'emulator-admin-pass'},
+    {'user': 'admin', 'password': {'digest': hashlib.sha256(b'emulator-admin-pass').hexdigest(), 'algorithm': 'sha-256'}},
+], ids=['user', 'user-email', 'username', 'email', 'wrapped-username', 'wrapped-email', 'digest'])
+def test_login_forms(emu8, body):
+    response = requests.post(emu8.url + '/api/v1/login', json=body, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data['status'] == 'success' and data['success'] is True
+    assert data['data']['userId'] == emu8.admin_user_id
+    assert data['data']['me']['username'] == 'admin'
+    token = data['data']['authToken']
+    assert token != emu8.admin_token
+    assert Client(emu8, data['data']['userId'], token).get('me').status_code == 200
+
+
+def test_each_login_creates_a_new_token(emu8):
+    body = {'user': 'admin', 'password': 'emulator-admin-pass'}
+    first = requests.post(emu8.url + '/api/v1/login', json=body, timeout=TIMEOUT).json()['data']['authToken']
+    second = requests.post(emu8.url + '/api/v1/login', json=body, timeout=TIMEOUT).json()['data']['authToken']
+    assert first != second
+
+
+def test_login_failure_body(emu):
+    response = requests.post(emu.url + '/api/v1/login', json={'user': 'admin', 'password': 'nope'}, timeout=TIMEOUT)
+    assert response.status_code == 401
+    expected = {'status': 'error', 'error': 'Unauthorized', 'message': 'Unauthorized'}
+    if not emu.server_version.startswith('6'):
+        expected['success'] = False
+    assert response.json() == expected
+
+
+def test_login_resume(emu8):
+    response = requests.post(emu8.url + '/api/v1/login', json={'resume': emu8.admin_token}, timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert response.json()['data']['userId'] == emu8.admin_user_id
+    bad = requests.post(emu8.url + '/api/v1/login', json={'resume': 'nope'}, timeout=TIMEOUT)
+    assert bad.status_code == 401
+
+
+def test_login_totp(emu8):
+    make_user(emu8, 'carol', totp_required=True, totp_code='654321')
+    url = emu8.url + '/api/v1/login'
+    body = {'user': 'carol', 'password': 'bob-pass'}
+    required = requests.post(url, json=body, timeout=TIMEOUT)
+    assert required.status_code == 401
+    assert required.json()['error'] == 'totp-required'
+    assert required.json()['message'] == 'TOTP Required'
+    assert required.json()['details'] == {'method': 'totp', 'availableMethods': ['totp']}
+    invalid = requests.post(url, json=dict(body, code='000000'), timeout=TIMEOUT)
+    assert invalid.status_code == 401 and invalid.json()['error'] == 'totp-invalid'
+    assert requests.post(url, json=dict(body, code='654321'), timeout=TIMEOUT).status_code == 200
+    assert requests.post(url, json=body, headers={'x-2fa-code': '654321'}, timeout=TIMEOUT).status_code == 200
+
+
+def test_me(emu8):
+    body = Client(emu8).get('me').json()
+    assert body['success'] is True
+    assert body['_id'] == emu8.admin_user_id and body['username'] == 'admin'
+    assert 'admin' in body['roles']
+    assert 'password' not in json.dumps(body)
+
+
+def test_logout_removes_login_token(emu8):
+    login = requests.post(emu8.url + '/api/v1/login', json={'user': 'admin', 'password': 'emulator-admin-pass'},
+                          timeout=TIMEOUT).json()['data']
+    client = Client(emu8, login['userId'], login['authToken'])
+    response = client.post('logout')
+    assert response.json() == {'status': 'success', 'data': {'message': "You've been logged out!"}}
+    assert client.get('me').status_code == 401
+    assert Client(emu8).get('me').status_code == 200
+
+
+def test_logout_revokes_personal_access_token_and_is_recorded(emu8):
+    admin = Client(emu8)
+    assert admin.get('logout').status_code == 200  # GET works too
+    assert admin.get('me').status_code == 401
+    logouts = control(emu8, 'GET', 'state')['logouts']
+    assert [(entry['userId'], entry['tokenType']) for entry in logouts] == [(emu8.admin_user_id, 'personal')]
+    control(emu8, 'POST', 'reset')
+    assert admin.get('me').status_code == 200
+
+
+# ---------------------------------------------------------------------------- integrations.create
+
+def test_create_incoming_document(emu):
+    doc = create(Client(emu), incoming_body(alias='Bot', emoji=':robot:'))
+    assert len(doc['_id']) == (24 if emu.server_version.startswith('8') else 17)
+    if emu.server_version.startswith('8'):
+        assert re.match('^[0-9a-f]{24}$', doc['_id'])
+    assert len(doc['token']) == 48
+    assert doc['channel'] == ['#general']
+    assert doc['userId'] == 'rocket.cat'
+    assert doc['_createdBy'] == {'_id': emu.admin_user_id, 'username': 'admin'}
+    assert doc['overrideDestinationChannelEnabled'] is False
+    assert doc['scriptEngine'] == 'isolated-vm'
+    assert {'_createdAt', '_updatedAt'} <= set(doc)
+    assert 'scriptCompiled' not in doc
+    assert Client(emu).get('integrations.get', integrationId=doc['_id']).json()['integration'] == doc
+
+
+def test_create_incoming_gives_post_as_user_bot_role(emu8):
+    make_user(emu8, 'poster')
+    create(Client(emu8), incoming_body(username='poster'))
+    user = [u for u in control(emu8, 'GET', 'state')['users'] if u['username'] == 'poster'][0]
+    assert 'bot' in user['roles']
+
+
+def test_create_with_script_sets_script_compiled(emu8):
+    doc = create(Client(emu8), incoming_body(scriptEnabled=True, script='class Script {}'))
+    assert doc['scriptCompiled']
+    blank = create(Client(emu8), incoming_body(scriptEnabled=True, script='   '))
+    assert 'scriptCompiled' not in blank
+
+
+def test_create_channel_list_keeps_entries_as_typed(emu8):
+    make_user(emu8, 'dave')
+    doc = create(Client(emu8), incoming_body(channel=' #general , @dave,#random'))
+    assert doc['channel'] == ['#general', '@dave', '#random']
+
+
+@pytest.mark.parametrize('bad_type', ['webhook-incoming-invalid', 'webhook-outgoing-invalid'])
+def test_create_unanchored_type_pattern(emu, bad_type):
+    body = incoming_body(type=bad_type) if 'incoming' in bad_type else outgoing_body(type=bad_type)
+    response = Client(emu).post('integrations.create', body)
+    assert response.status_code == 400
+    assert response.json() == {'success': False, 'error': 'Invalid integration type.'}
+
+
+def test_create_unknown_key_fails_schema(emu):
+    response = Client(emu).post('integrations.create', incoming_body(urls=['https://example.com']))
+    assert response.status_code == 400
+    assert response.json() == params_error(emu.server_version, [
+        'must NOT have additional properties', "must have required property 'event'", ONE_OF])
+
+
+def test_create_outgoing_rejects_override_flag(emu8):
+    response = Client(emu8).post('integrations.create', outgoing_body(overrideDestinationChannelEnabled=False))
+    assert response.status_code == 400
+    # ajv checks additionalProperties before properties, so both branches report the extra key.
+    assert response.json()['error'] == 'must NOT have additional properties\n must NOT have additional properties\n ' + ONE_OF
+
+
+def test_create_type_error_message(emu7):
+    response = Client(emu7).post('integrations.create', incoming_body(enabled='yes'))
+    assert response.json()['error'] == ("must be boolean\n must have required property 'event'\n %s [invalid-params]" % ONE_OF)
+
+
+def test_create_coerces_types_on_88(emu8):
+    doc = create(Client(emu8), incoming_body(enabled='false'))
+    assert doc['enabled'] is False
+
+
+def test_create_6x_does_not_require_override_flag(servers):
+    emu6 = _server(servers, V6)
+    doc = create(Client(emu6), incoming_body())
+    assert doc['overrideDestinationChannelEnabled'] is False
+
+
+def test_create_permission_errors(emu8):
+    bob = make_user(emu8)
+    response = bob.post('integrations.create', incoming_body())
+    assert response.status_code == 400
+    assert response.json() == {'success': False, 'error': 'Unauthorized [not_authorized]', 'errorType': 'not_authorized',
+                               'details': {'method': 'addIncomingIntegration'}}
+    response = bob.post('integrations.create', outgoing_body())
+    assert response.json() == {'success': False, 'error': '[not_authorized]', 'errorType': 'not_authorized'}
+
+
+@pytest.mark.parametrize('changes,code,reason', [
+    ({'channel': ' '}, 'error-invalid-channel', 'Invalid channel'),
+    ({'channel': 'general'}, 'error-invalid-channel-start-with-chars', 'Invalid channel. Start with @ or #'),
+    ({'channel': '#general,'}, 'error-invalid-channel-start-with-chars', 'Invalid channel. Start with @ or #'),
+    ({'username': ' '}, 'error-invalid-username', 'Invalid username'),
+    ({'username': 'nobody'}, 'error-invalid-user', 'Invalid user'),
+    ({'channel': '#nowhere'}, 'error-invalid-room', 'Invalid room'),
+    ({'channel': '@nobody'}, 'error-invalid-room', 'Invalid room'),
+])
+def test_create_incoming_validation(emu8, changes, code, reason):
+    response = Client(emu8).post('integrations.create', incoming_body(**changes))
+    assert response.status_code == 400
+    assert response.json() == {'success': False, 'error': '%s [%s]' % (reason, code), 'errorType': code,
+                               'details': {'method': 'addIncomingIntegration'}}
+
+
+def test_create_needs_subscription_without_both_permissions(emu8):
+    control(emu8, 'POST', 'rooms', {'name': 'secret', 'type': 'p'})
+    set_permissions(emu8, manage_own_incoming_integrations=['user'])
+    bob = make_user(emu8)
+    response = bob.post('integrations.create', incoming_body(channel='#secret'))
+    assert response.json()['error'] == 'Invalid Channel [error-invalid-channel]'
+    assert create(bob, incoming_body(channel='#general'))['_createdBy']['username'] == 'bob'
+    set_permissions(emu8, manage_incoming_integrations=['user'], manage_own_incoming_integrations=['user'])
+    assert create(bob, incoming_body(channel='#secret'))['channel'] == ['#secret']
+
+
+def test_create_outgoing_document(emu8):
+    doc = create(Client(emu8), outgoing_body(urls=['https://example.com/a', ' '], triggerWords=['!go', '  '],
+                                             retryFailedCalls=True, runOnEdits=True))
+    assert doc['urls'] == ['https://example.com/a']
+    assert doc['triggerWords'] == ['!go']
+    assert doc['retryCount'] == 4 and doc['retryDelay'] == 'powers-of-ten'
+    assert doc['channel'] == ['#general'] and doc['token'] == 'outgoing-token'
+    assert doc['event'] == 'sendMessage' and doc['username'] == 'rocket.cat' and doc['userId'] == 'rocket.cat'
+
+
+def test_create_outgoing_event_rules(emu8):
+    admin = Client(emu8)
+    doc = create(admin, outgoing_body(event='roomCreated', channel='#general', triggerWords=['x']))
+    assert doc['channel'] == [] and 'triggerWords' not in doc
+    assert 'triggerWords' not in create(admin, outgoing_body(event='roomJoined'))
+    response = admin.post('integrations.create', outgoing_body(event='userCreated'))
+    assert response.json()['error'] == 'Invalid Target Room [error-invalid-targetRoom]'
+    assert response.json()['details'] == {'function': 'validateOutgoing'}
+    assert create(admin, outgoing_body(event='userCreated', targetRoom='#general'))['targetRoom'] == '#general'
+
+
+@pytest.mark.parametrize('changes,error', [
+    ({'event': 'messageEdited'}, 'Invalid event type [error-invalid-event-type]'),
+    ({'urls': [' ']}, 'Invalid URLs [error-invalid-urls]'),
+    ({'urls': None}, 'Invalid URLs [error-invalid-urls]'),
+    ({'channel': 'general'}, 'Invalid channel. Start with @ or # [error-invalid-channel-start-with-chars]'),
+    ({'username': 'nobody'}, 'Invalid user (did you delete the `rocket.cat` user?) [error-invalid-user]'),
+    ({'channel': '#nowhere'}, 'Invalid room [error-invalid-room]'),
+])
+def test_create_outgoing_validation(emu8, changes, error):
+    response = Client(emu8).post('integrations.create', outgoing_body(**changes))
+    assert response.status_code == 400
+    assert response.json()['error'] == error
+
+
+def test_create_outgoing_channelless_event_needs_manage_outgoing(emu8):
+    set_permissions(emu8, manage_own_outgoing_integrations=['user'])
+    bob = make_user(emu8)
+    response = bob.post('integrations.create', outgoing_body(event='roomArchived'))
+    assert response.json()['error'] == 'Invalid permission for required Integration creation. [error-invalid-permissions]'
+    assert create(bob, outgoing_body(channel='all_public_channels'))['channel'] == ['all_public_channels']
+    assert bob.post('integrations.create', outgoing_body(channel='all_private_groups')).json()['errorType'] == 'error-invalid-channel'
+
+
+def test_remove_empty_only_on_8x(servers):
+    emu7, emu8 = _server(servers, V7), _server(servers, V8)
+    assert create(Client(emu7), incoming_body(alias=None))['alias'] is None
+    assert 'alias' not in create(Client(emu8), incoming_body(alias=None))
+
+
+def test_skip_transpile_needs_84(servers):
+    assert Client(_server(servers, V7)).post('integrations.create', incoming_body(skipTranspile=True)).status_code == 400
+    doc = create(Client(_server(servers, V8)), incoming_body(skipTranspile=True, scriptEnabled=True, script='x'))
+    assert doc['skipTranspile'] is True and doc['scriptCompiled'] == 'x'
+
+
+# ---------------------------------------------------------------------------- integrations.list
+
+def test_list_pagination(emu8):
+    control(emu8, 'POST', 'integrations', {'generate': {'count': 120, 'name_prefix': 'gen-'}})
+    admin = Client(emu8)
+    body = admin.get('integrations.list').json()
+    assert (body['count'], body['items'], body['total'], body['offset']) == (50, 50, 120, 0)
+    assert body['integrations'][0]['name'] == 'gen-1'
+    clamped = admin.get('integrations.list', count=500).json()
+    assert clamped['count'] == 100 and clamped['items'] == 100
+    everything = admin.get('integrations.list', count=0).json()
+    assert everything['count'] == 120
+    tail = admin.get('integrations.list', offset=110, count=50).json()
+    assert tail['count'] == 10 and tail['offset'] == 110 and tail['integrations'][0]['name'] == 'gen-111'
+
+
+def test_list_page_size_settings(emu8):
+    control(emu8, 'POST', 'integrations', {'generate': {'count': 30}})
+    control(emu8, 'POST', 'settings', {'default_count': 7, 'upper_count_limit': 20, 'allow_infinite_count': False})
+    admin = Client(emu8)
+    assert admin.get('integrations.list').json()['count'] == 7
+    assert admin.get('integrations.list', count=25).json()['count'] == 20
+    assert admin.get('integrations.list', count=0).json()['count'] == 7
+
+
+def test_list_name_and_type_filters(emu):
+    admin = Client(emu)
+    create(admin, incoming_body(name='Alpha (prod)'))
+    create(admin, incoming_body(name='beta'))
+    create(admin, outgoing_body(name='alpha-out'))
+    by_name = admin.get('integrations.list', name='ALPHA').json()
+    by_regex_chars = admin.get('integrations.list', name='(prod)').json()
+    by_type = admin.get('integrations.list', type='webhook-outgoing').json()
+    if emu.server_version.startswith('6'):
+        assert by_name['total'] == by_regex_chars['total'] == by_type['total'] == 3
+    else:
+        assert sorted(i['name'] for i in by_name['integrations']) == ['Alpha (prod)', 'alpha-out']
+        assert [i['name'] for i in by_regex_chars['integrations']] == ['Alpha (prod)']
+        assert [i['name'] for i in by_type['integrations']] == ['alpha-out']
+
+
+def test_list_unknown_query_key(emu):
+    response = Client(emu).get('integrations.list', fields='{"name":1}')
+    if emu.server_version.startswith('6'):
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 400
+        assert response.json() == params_error(emu.server_version, ['must NOT have additional properties'], 'query')
+
+
+def test_list_route_gate(emu):
+    response = make_user(emu).get('integrations.list')
+    assert response.status_code == 403
+    assert response.json() == forbidden(emu.server_version)
+
+
+def test_list_own_permission_filter(emu8):
+    admin = Client(emu8)
+    set_permissions(emu8, manage_own_incoming_integrations=['user'], manage_own_outgoing_integrations=['user'])
+    bob = make_user(emu8)
+    create(admin, incoming_body(name='admins'))
+    create(bob, incoming_body(name='bobs'))
+    assert [i['name'] for i in bob.get('integrations.list').json()['integrations']] == ['bobs']
+    set_permissions(emu8, manage_incoming_integrations=['user'], manage_own_outgoing_integrations=[])
+    create(admin, outgoing_body(name='admins-out'))
+    assert sorted(i['name'] for i in bob.get('integrations.list').json()['integrations']) == ['admins', 'bobs']
+
+
+def test_list_sort(emu8):
+    admin = Client(emu8)
+    for name in ('b', 'c', 'a'):
+        create(admin, incoming_body(name=name))
+    names = [i['name'] for i in admin.get('integrations.list', sort='{"name":-1}').json()['integrations']]
+    assert names == ['c', 'b', 'a']
+    bad = admin.get('integrations.list', sort='{"name":2}')
+    assert bad.status_code == 400
+    assert bad.json() == {'success': False, 'error': 'Invalid sort parameter provided: "{"name":2}" [error-invalid-sort]',
+                          'errorType': 'error-invalid-sort', 'details': {'helperMethod': 'parseJsonQuery'}}
+
+
+def test_ten_thousand_integrations_page_quickly(emu8):
+    started = time.time()
+    seeded = control(emu8, 'POST', 'integrations', {'generate': {'count': 10000, 'type': 'webhook-outgoing'}})
+    assert seeded['count'] == 10000
+    admin, seen, offset = Client(emu8), 0, 0
+    while True:
+        page = admin.get('integrations.list', offset=offset, count=100).json()
+        seen += page['count']
+        offset += page['count']
+        if not page['count'] or offset >= page['total']:
+            break
+    assert seen == 10000
+    assert time.time() - started < 15
+
+
+# ---------------------------------------------------------------------------- integrations.get
+
+def test_get_missing_parameter(emu):
+    response = Client(emu).get('integrations.get')
+    assert response.status_code == 400
+    assert response.json() == params_error(emu.server_version, ["must have required property 'integrationId'"], 'query')
+
+
+def test_get_errors_and_own_rules(emu8):
+    admin = Client(emu8)
+    doc = create(admin, incoming_body())
+    set_permissions(emu8, manage_own_incoming_integrations=['user'])
+    bob = make_user(emu8)
+    mine = create(bob, incoming_body(name='mine'))
+    assert admin.get('integrations.get', integrationId='invalid').json() == {
+        'success': False, 'error': 'The integration does not exists.'}
+    denied = bob.get('integrations.get', integrationId=doc['_id'])
+    assert denied.status_code == 400 and denied.json() == {'success': False, 'error': 'not-authorized'}
+    assert bob.get('integrations.get', integrationId=mine['_id']).json()['integration']['_id'] == mine['_id']
+    assert admin.get('integrations.get', integrationId=mine['_id'], createdBy=emu8.admin_user_id).status_code == 400
+    assert admin.get('integrations.get', integrationId=mine['_id'], createdBy=bob.user_id).status_code == 200
+
+
+# ---------------------------------------------------------------------------- integrations.update
+
+def test_update_incoming(emu8):
+    admin = Client(emu8)
+    doc = create(admin, incoming_body())
+    make_user(emu8, 'newbot')
+    response = admin.put('integrations.update', incoming_body(integrationId=doc['_id'], name='renamed', alias='A', username='newbot',
+                                                              overrideDestinationChannelEnabled=True))
+    assert response.status_code == 200
+    updated = response.json()['integration']
+    assert updated['name'] == 'renamed' and updated['alias'] == 'A'
+    assert updated['username'] == 'newbot' and updated['userId'] != 'rocket.cat'
+    assert updated['token'] == doc['token'] and updated['overrideDestinationChannelEnabled'] is True
+    assert updated['_updatedBy'] == {'_id': emu8.admin_user_id, 'username': 'admin'}
+    assert admin.get('integrations.get', integrationId=doc['_id']).json()['integration'] == updated
+
+
+def test_update_errors(emu8):
+    admin = Client(emu8)
+    doc = create(admin, incoming_body())
+    out = create(admin, outgoing_body())
+    missing = admin.put('integrations.update', incoming_body(integrationId='nope'))
+    assert missing.status_code == 400 and missing.json() == {'success': False, 'error': 'No integration found.'}
+    post_as = admin.put('integrations.update', incoming_body(integrationId=doc['_id'], username='ghost'))
+    assert post_as.json()['error'] == 'Invalid Post As User [error-invalid-post-as-user]'
+    no_token = admin.put('integrations.update', outgoing_body(integrationId=out['_id'], token=''))
+    assert no_token.json() == {'success': False, 'error': 'Invalid token [error-invalid-token]', 'errorType': 'error-invalid-token',
+                               'details': {'method': 'updateOutgoingIntegration'}}
+
+
+def test_update_outgoing_by_target_url(emu8):
+    admin = Client(emu8)
+    out = create(admin, outgoing_body(urls=['https://example.com/x']))
+    body = outgoing_body(target_url='https://example.com/x', integrationId='ignored', name='moved', urls=['https://example.com/y'])
+    updated = admin.put('integrations.update', body).json()['integration']
+    assert updated['_id'] == out['_id'] and updated['name'] == 'moved' and updated['urls'] == ['https://example.com/y']
+    assert updated['_createdAt'] == out['_createdAt']
+
+
+def test_update_permission_lookup_by_requested_type(emu8):
+    set_permissions(emu8, manage_own_incoming_integrations=['user'])
+    bob = make_user(emu8)
+    admins = create(Client(emu8), incoming_body())
+    response = bob.put('integrations.update', incoming_body(integrationId=admins['_id']))
+    assert response.json()['error'] == 'Invalid integration [error-invalid-integration]'
+    assert bob.put('integrations.update', outgoing_body(integrationId=admins['_id'])).json()['error'] == 'Unauthorized [not_authorized]'
+
+
+# ---------------------------------------------------------------------------- integrations.remove
+
+def test_remove_returns_document_then_not_found(emu):
+    admin = Client(emu)
+    doc = create(admin, incoming_body())
+    response = admin.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': doc['_id']})
+    assert response.status_code == 200
+    assert response.json() == {'integration': doc, 'success': True}
+    again = admin.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': doc['_id']})
+    assert again.status_code == 400
+    assert again.json() == {'success': False, 'error': 'No integration found.'}
+
+
+def test_remove_invalid_type(emu):
+    response = Client(emu).post('integrations.remove', {'type': 'invalid-type', 'integrationId': 'x'})
+    assert response.status_code == 400
+    assert response.json() == params_error(emu.server_version, [
+        'must match pattern "webhook-incoming"', "must have required property 'target_url'", 'must match pattern "webhook-outgoing"',
+        ONE_OF])
+
+
+def test_remove_missing_integration_id(emu7):
+    response = Client(emu7).post('integrations.remove', {'type': 'webhook-incoming'})
+    assert response.json()['error'] == ("must have required property 'integrationId'\n must have required property 'target_url'\n "
+                                        "must have required property 'integrationId'\n %s [invalid-params]" % ONE_OF)
+
+
+def test_remove_with_both_ids_fails(emu8):
+    out = create(Client(emu8), outgoing_body())
+    response = Client(emu8).post('integrations.remove', {'type': 'webhook-outgoing', 'integrationId': out['_id'],
+                                                         'target_url': out['urls'][0]})
+    assert response.status_code == 400
+    assert response.json()['error'] == 'must match pattern "webhook-incoming"\n ' + ONE_OF
+
+
+def test_remove_allows_extra_keys_and_suffixed_type(emu8):
+    admin = Client(emu8)
+    doc = create(admin, incoming_body())
+    suffixed = admin.post('integrations.remove', {'type': 'webhook-incoming-x', 'integrationId': doc['_id']})
+    assert suffixed.json() == {'success': False, 'error': 'Invalid integration type.'}
+    extra = admin.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': doc['_id'], 'name': 'whatever'})
+    assert extra.status_code == 200
+
+
+def test_remove_route_gate(emu):
+    doc = create(Client(emu), incoming_body())
+    response = make_user(emu).post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': doc['_id']})
+    assert response.status_code == 403
+    assert response.json() == forbidden(emu.server_version)
+
+
+def test_remove_method_level_permission_errors(emu8):
+    admins = create(Client(emu8), incoming_body())
+    set_permissions(emu8, manage_own_incoming_integrations=['user'], manage_outgoing_integrations=['user'])
+    bob = make_user(emu8)
+    not_own = bob.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': admins['_id']})
+    assert not_own.json() == {'success': False, 'error': 'Invalid integration [error-invalid-integration]',
+                              'errorType': 'error-invalid-integration', 'details': {'method': 'deleteIncomingIntegration'}}
+    set_permissions(emu8, manage_own_incoming_integrations=[])
+    no_perm = bob.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': admins['_id']})
+    assert no_perm.json() == {'success': False, 'error': 'Unauthorized [not_authorized]', 'errorType': 'not_authorized',
+                              'details': {'method': 'deleteIncomingIntegration'}}
+
+
+def test_remove_has_no_type_check(emu8):
+    admin = Client(emu8)
+    out = create(admin, outgoing_body())
+    control(emu8, 'POST', 'history', {'integrationId': out['_id'], 'count': 2})
+    response = admin.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': out['_id']})
+    assert response.status_code == 200 and response.json()['integration']['type'] == 'webhook-outgoing'
+    assert len(control(emu8, 'GET', 'state')['history']) == 2  # the incoming path keeps history rows
+    doc = create(admin, incoming_body())
+    response = admin.post('integrations.remove', {'type': 'webhook-outgoing', 'integrationId': doc['_id']})
+    assert response.status_code == 200 and response.json()['integration']['type'] == 'webhook-incoming'
+    assert control(emu8, 'GET', 'state')['integrations'] == []
+
+
+def test_remove_by_target_url_takes_first_match_of_any_type(emu8):
+    admin = Client(emu8)
+    first = control(emu8, 'POST', 'integrations', {'integrations': [
+        {'type': 'webhook-incoming', 'name': 'odd', 'urls': ['https://example.com/same']}]})['integrations'][0]
+    second = create(admin, outgoing_body(urls=['https://example.com/same']))
+    control(emu8, 'POST', 'history', {'integrationId': second['_id']})
+    response = admin.post('integrations.remove', {'type': 'webhook-outgoing', 'target_url': 'https://example.com/same'})
+    assert response.json()['integration']['_id'] == first['_id']
+    response = admin.post('integrations.remove', {'type': 'webhook-outgoing', 'target_url': 'https://example.com/same'})
+    assert response.json()['integration']['_id'] == second['_id']
+    assert control(emu8, 'GET', 'state')['history'] == []
+
+
+# ---------------------------------------------------------------------------- integrations.history, clearHistory, replayOutgoing
+
+def test_history_route_gate(emu):
+    set_permissions(emu, manage_outgoing_integrations=[], manage_own_outgoing_integrations=[])
+    response = Client(emu).get('integrations.history', id='x')
+    assert response.status_code == 403
+    assert response.json() == forbidden(emu.server_version)
+
+
+def test_history_missing_id(emu):
+    response = Client(emu).get('integrations.history')
+    if emu.server_version.startswith('6'):
+        assert response.json() == {'success': False, 'error': 'Invalid integration id.'}
+    else:
+        assert response.json() == params_error(emu.server_version, ["must have required property 'id'"], 'query')
+
+
+def test_history_listing_and_own_filter(emu8):
+    admin = Client(emu8)
+    out = create(admin, outgoing_body())
+    incoming = create(admin, incoming_body())
+    control(emu8, 'POST', 'history', {'integrationId': out['_id'], 'count': 3})
+    body = admin.get('integrations.history', id=out['_id'], count=2).json()
+    assert (body['count'], body['items'], body['total'], body['offset']) == (2, 2, 3, 0)
+    assert body['history'][0]['integration']['_id'] == out['_id']
+    assert admin.get('integrations.history', id=incoming['_id']).json()['total'] == 0
+    set_permissions(emu8, manage_own_outgoing_integrations=['user'])
+    assert make_user(emu8).get('integrations.history', id=out['_id']).json()['total'] == 0
+
+
+@pytest.mark.parametrize('version,present', [(V8, True), ('8.6.2', False), (V7, False)])
+def test_history_actions_exist_from_87(servers, version, present):
+    response = Client(_server(servers, version)).post('integrations.clearHistory', {'integrationId': 'x'})
+    assert (response.status_code != 404) is present
+
+
+def test_clear_history(emu8):
+    admin = Client(emu8)
+    out = create(admin, outgoing_body())
+    control(emu8, 'POST', 'history', {'integrationId': out['_id'], 'count': 2})
+    assert requests.post(emu8.url + '/api/v1/integrations.clearHistory', json={}, timeout=TIMEOUT).status_code == 401
+    assert admin.post('integrations.clearHistory', {}).status_code == 400
+    unknown = admin.post('integrations.clearHistory', {'integrationId': 'nope'})
+    assert unknown.status_code == 400 and unknown.json()['errorType'] == 'error-invalid-integration'
+    no_perm = make_user(emu8).post('integrations.clearHistory', {'integrationId': out['_id']})
+    assert no_perm.json()['errorType'] == 'not_authorized'
+    assert admin.post('integrations.clearHistory', {'integrationId': out['_id']}).json() == {'success': True}
+    assert control(emu8, 'GET', 'state')['history'] == []
+
+
+def test_replay_outgoing(emu8):
+    admin = Client(emu8)
+    out = create(admin, outgoing_body())
+    row = control(emu8, 'POST', 'history', {'integrationId': out['_id']})['history'][0]
+    missing = admin.post('integrations.replayOutgoing', {'integrationId': out['_id']})
+    assert missing.json() == params_error(V8, ["must have required property 'historyId'"])
+    unknown = admin.post('integrations.replayOutgoing', {'integrationId': 'nope', 'historyId': row['_id']})
+    assert unknown.json()['error'] == 'Invalid integration [error-invalid-integration]'
+    no_row = admin.post('integrations.replayOutgoing', {'integrationId': out['_id'], 'historyId': 'nope'})
+    assert no_row.json()['error'] == 'Invalid Integration History [error-invalid-integration-history]'
+    no_perm = make_user(emu8).post('integrations.replayOutgoing', {'integrationId': out['_id'], 'historyId': row['_id']})
+    assert no_perm.json()['errorType'] == 'not_authorized'
+    assert admin.post('integrations.replayOutgoing', {'integrationId': out['_id'], 'historyId': row['_id']}).status_code == 200
+    assert len(control(emu8, 'GET', 'state')['history']) == 2
+
+
+# ---------------------------------------------------------------------------- rate limiter
+
+def limit(emu, calls=3, window_ms=60000):
+    control(emu, 'POST', 'settings', {'rate_limiter_enabled': True, 'rate_limit_calls': calls, 'rate_limit_window_ms': window_ms})
+
+
+def test_rate_limit_headers_and_429(emu8):
+    limit(emu8)
+    set_permissions(emu8, manage_incoming_integrations=['user'])
+    bob = make_user(emu8)
+    before = int(time.time() * 1000)
+    responses = [bob.get('integrations.list') for dummy in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert [r.headers['X-RateLimit-Remaining'] for r in responses] == ['2', '1', '0', '0']
+    assert all(r.headers['X-RateLimit-Limit'] == '3' for r in responses)
+    reset = int(responses[0].headers['X-RateLimit-Reset'])
+    assert before + 60000 <= reset <= int(time.time() * 1000) + 60000
+    assert 'Retry-After' not in responses[3].headers
+    assert responses[3].json() == {'success': False, 'error': (
+        'Error, too many requests. Please slow down. You must wait 60 seconds before trying this endpoint again. '
+        '[error-too-many-requests]')}
+
+
+def test_rate_limit_bypass_permission(emu8):
+    limit(emu8, calls=1)
+    admin = Client(emu8)
+    responses = [admin.get('integrations.list') for dummy in range(3)]
+    assert all(r.status_code == 200 and 'X-RateLimit-Limit' not in r.headers for r in responses)
+    control(emu8, 'POST', 'permissions', {'api-bypass-rate-limit': []})
+    assert [admin.get('integrations.list').status_code for dummy in range(2)] == [200, 429]
+
+
+def test_rate_limit_key_and_order(emu8):
+    limit(emu8, calls=1)
+    bob = make_user(emu8)
+    assert requests.get(emu8.url + '/api/v1/me', timeout=TIMEOUT).status_code == 401  # not counted: auth comes first
+    assert bob.get('me').status_code == 200
+    assert bob.get('me').status_code == 429
+    assert bob.get('integrations.list').status_code == 403  # another route has its own counter; the gate comes after
+    assert bob.get('integrations.list').status_code == 429
+    assert bob.get('integrations.get').status_code == 400  # params are checked after the limiter
+    assert bob.get('integrations.get').status_code == 429
+
+
+def test_rate_limit_window_expires(emu8):
+    limit(emu8, calls=1, window_ms=300)
+    bob = make_user(emu8)
+    assert [bob.get('me').status_code for dummy in range(2)] == [200, 429]
+    time.sleep(0.35)
+    assert bob.get('me').status_code == 200
+
+
+def test_login_is_rate_limited(emu8):
+    limit(emu8, calls=2)
+    body = {'user': 'admin', 'password': 'emulator-admin-pass'}
+    codes = [requests.post(emu8.url + '/api/v1/login', json=body, timeout=TIMEOUT).status_code for dummy in range(3)]
+    assert codes == [200, 200, 429]
+
+
+# ---------------------------------------------------------------------------- /hooks
+
+def hook_url(emu, doc):
+    return '%s/hooks/%s/%s' % (emu.url, doc['_id'], doc['token'])
+
+
+def test_hook_posts_message(emu):
+    doc = create(Client(emu), incoming_body(alias='Alerts'))
+    response = requests.post(hook_url(emu, doc), json={'text': 'Example message'}, timeout=TIMEOUT)
+    assert response.status_code == 200 and response.json() == {'success': True}
+    message = control(emu, 'GET', 'state')['messages'][-1]
+    assert (message['rid'], message['msg'], message['u']['username'], message['alias']) == ('GENERAL', 'Example message', 'rocket.cat',
+                                                                                            'Alerts')
+    assert message['bot'] == {'i': doc['_id']}
+
+
+def test_hook_errors(emu8):
+    doc = create(Client(emu8), incoming_body())
+    bad = requests.post('%s/hooks/%s/wrong' % (emu8.url, doc['_id']), json={'text': 'x'}, timeout=TIMEOUT)
+    assert bad.status_code == 404 and bad.json() == {'success': False, 'error': 'Invalid integration id or token provided.'}
+    for override in ({'channel': ['#random']}, {'roomId': 'GENERAL'}):
+        response = requests.post(hook_url(emu8, doc), json=dict(text='x', **override), timeout=TIMEOUT)
+        assert response.status_code == 400
+        assert response.json() == {'success': False, 'error': 'overriding destination channel is disabled for this integration'}
+    assert control(emu8, 'GET', 'state')['messages'] == []
+
+
+def test_hook_disabled_integration(emu8):
+    doc = create(Client(emu8), incoming_body(enabled=False))
+    response = requests.post(hook_url(emu8, doc), json={'text': 'x'}, timeout=TIMEOUT)
+    assert response.status_code == 503 and response.json() == {'success': False, 'error': 'Service Unavailable'}
+
+
+def test_hook_override_enabled_joins_public_rooms_only(emu8):
+    admin = Client(emu8)
+    doc = create(admin, incoming_body())
+    admin.put('integrations.update', incoming_body(integrationId=doc['_id'], overrideDestinationChannelEnabled=True))
+    assert requests.post(hook_url(emu8, doc), json={'text': 'hi', 'channel': ['#random']}, timeout=TIMEOUT).status_code == 200
+    state = control(emu8, 'GET', 'state')
+    random_id = [r['_id'] for r in state['rooms'] if r.get('name') == 'random'][0]
+    assert random_id in [u for u in state['users'] if u['username'] == 'rocket.cat'][0]['rooms']
+    control(emu8, 'POST', 'rooms', {'name': 'private', 'type': 'p'})
+    response = requests.post(hook_url(emu8, doc), json={'text': 'hi', 'channel': '#private'}, timeout=TIMEOUT)
+    assert response.status_code == 400 and response.json() == {'success': False, 'error': 'error-not-allowed'}
+    assert len(control(emu8, 'GET', 'state')['messages']) == 1
+
+
+def test_hook_form_bodies_and_user_route(emu8):
+    doc = create(Client(emu8), incoming_body())
+    url = hook_url(emu8, doc)
+    assert requests.post(url, data={'payload': json.dumps({'text': 'form payload'})}, timeout=TIMEOUT).status_code == 200
+    raw = requests.post(url, data=json.dumps({'text': 'raw form'}), timeout=TIMEOUT,
+                        headers={'Content-Type': 'application/x-www-form-urlencoded'})
+    assert raw.status_code == 200
+    user_route = '%s/hooks/%s/%s/%s' % (emu8.url, doc['_id'], doc['userId'], doc['token'])
+    assert requests.post(user_route, json={'text': 'user route'}, timeout=TIMEOUT).status_code == 200
+    assert [m['msg'] for m in control(emu8, 'GET', 'state')['messages']] == ['form payload', 'raw form', 'user route']
+
+
+def test_hook_posts_as_updated_user(emu8):
+    admin = Client(emu8)
+    doc = create(admin, incoming_body())
+    make_user(emu8, 'newbot')
+    admin.put('integrations.update', incoming_body(integrationId=doc['_id'], username='newbot'))
+    requests.post(hook_url(emu8, doc), json={'text': 'x'}, timeout=TIMEOUT)
+    assert control(emu8, 'GET', 'state')['messages'][-1]['u']['username'] == 'newbot'
+
+
+def test_hook_limiter_has_no_bypass(emu8):
+    limit(emu8, calls=1)
+    doc = create(Client(emu8), incoming_body())
+    codes = [requests.post(hook_url(emu8, doc), json={'text': 'x'}, timeout=TIMEOUT).status_code for dummy in range(2)]
+    assert codes == [200, 429]
+    assert requests.get(hook_url(emu8, doc), timeout=TIMEOUT).status_code == 200  # the method is part of the key
+
+
+# ---------------------------------------------------------------------------- control endpoints
+
+def test_control_reset_restores_seed(emu8):
+    create(Client(emu8), incoming_body())
+    make_user(emu8)
+    control(emu8, 'POST', 'reset')
+    state = control(emu8, 'GET', 'state')
+    assert state['integrations'] == [] and state['server_version'] == '8.8.1'
+    assert sorted(u['username'] for u in state['users']) == ['admin', 'rocket.cat']
+    assert sorted(r['name'] for r in state['rooms']) == ['general', 'random']
+    assert state['permissions']['manage-incoming-integrations'] == ['admin']
+    assert state['permissions']['api-bypass-rate-limit'] == ['admin', 'bot', 'app']
+    assert 'password' not in json.dumps(state['users'])
+
+
+def test_control_users_and_rooms(emu8):
+    room = control(emu8, 'POST', 'rooms', {'name': 'ops', 'type': 'p'})
+    bob = make_user(emu8, 'bob', roles=['user', 'ops'], rooms=['ops'])
+    user = [u for u in control(emu8, 'GET', 'state')['users'] if u['username'] == 'bob'][0]
+    assert user['roles'] == ['user', 'ops'] and user['rooms'] == [room['_id']]
+    assert bob.get('me').json()['username'] == 'bob'
+    duplicate = requests.post(emu8.url + '/_emulator/users', json={'username': 'bob'}, timeout=TIMEOUT)
+    assert duplicate.status_code == 400
+
+
+def test_control_request_log(emu8):
+    control(emu8, 'DELETE', 'requests')
+    Client(emu8).get('integrations.list')
+    requests.get(emu8.url + '/api/info', timeout=TIMEOUT)
+    log = control(emu8, 'GET', 'requests')
+    assert log == [
+        {'method': 'GET', 'path': '/api/v1/integrations.list', 'status': 200, 'user_id': emu8.admin_user_id},
+        {'method': 'GET', 'path': '/api/info', 'status': 200, 'user_id': None},
+    ]
+
+
+def test_control_seed_raw_integrations(emu8):
+    docs = control(emu8, 'POST', 'integrations', {'integrations': [
+        {'name': 'raw', 'channel': '#general,#random'}, {'type': 'webhook-outgoing', 'name': 'raw-out', 'urls': ['https://x']}]})
+    incoming, outgoing = docs['integrations']
+    assert incoming['channel'] == ['#general', '#random'] and len(incoming['token']) == 48
+    assert incoming['_createdBy']['_id'] == emu8.admin_user_id and len(incoming['_id']) == 24
+    assert outgoing['channel'] == [] and 'token' not in outgoing
+
+
+def test_faults_answer_without_processing(emu8):
+    admin = Client(emu8)
+    control(emu8, 'POST', 'faults', {'route': '/api/v1/integrations.create', 'kind': 'status', 'status': 502})
+    control(emu8, 'POST', 'faults', {'route': '/api/v1/integrations.create', 'kind': 'html'})
+    control(emu8, 'POST', 'faults', {'route': '/api/v1/integrations.create', 'kind': 'non_json'})
+    control(emu8, 'POST', 'faults', {'route': '/api/v1/integrations.create', 'kind': 'redirect', 'location': '/elsewhere'})
+    first = admin.post('integrations.create', incoming_body())
+    assert first.status_code == 502 and first.json() == {'success': False, 'error': 'Bad Gateway'}
+    html = admin.post('integrations.create', incoming_body())
+    assert html.status_code == 502 and html.headers['Content-Type'].startswith('text/html')
+    text = admin.post('integrations.create', incoming_body())
+    assert text.status_code == 200 and not text.headers['Content-Type'].startswith('application/json')
+    redirect = requests.post(admin.url('integrations.create'), json=incoming_body(), headers=admin.headers, timeout=TIMEOUT,
+                             allow_redirects=False)
+    assert redirect.status_code == 302 and redirect.headers['Location'].endswith('/elsewhere')
+    assert control(emu8, 'GET', 'state')['integrations'] == []
+    assert admin.post('integrations.create', incoming_body()).status_code == 200
+
+
+def test_faults_drop_connections(emu8):
+    admin = Client(emu8)
+    doc = create(admin, incoming_body())
+    control(emu8, 'POST', 'faults', {'route': '/api/v1/integrations.remove', 'method': 'post', 'kind': 'reset_before'})
+    with pytest.raises(requests.ConnectionError):
+        admin.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': doc['_id']})
+    assert len(control(emu8, 'GET', 'state')['integrations']) == 1
+    control(emu8, 'POST', 'faults', {'route': '/api/v1/integrations.remove', 'kind': 'drop_after_processing'})
+    with pytest.raises(requests.ConnectionError):
+        admin.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': doc['_id']})
+    assert control(emu8, 'GET', 'state')['integrations'] == []
+    assert [entry.get('fault') for entry in control(emu8, 'GET', 'requests')[-2:]] == ['reset_before', 'drop_after_processing']
+
+
+def test_fault_delay_and_times(emu8):
+    control(emu8, 'POST', 'faults', {'route': '/api/v1/me', 'kind': 'delay', 'delay_s': 0.15, 'times': 2})
+    started = time.time()
+    assert all(Client(emu8).get('me').status_code == 200 for dummy in range(3))
+    assert 0.3 <= time.time() - started < 1.5
+    assert control(emu8, 'GET', 'faults') == []
+
+
+def test_control_validation_errors(emu8):
+    bad_fault = requests.post(emu8.url + '/_emulator/faults', json={'route': '/x', 'kind': 'explode'}, timeout=TIMEOUT)
+    assert bad_fault.status_code == 400
+    bad_setting = requests.post(emu8.url + '/_emulator/settings', json={'rate_limit_calls': 'many'}, timeout=TIMEOUT)
+    assert bad_setting.status_code == 400
+    assert requests.get(emu8.url + '/_emulator/nothing', timeout=TIMEOUT).status_code == 404
+
+
+def test_shutdown_endpoint():
+    server = EmulatorServer().start()
+    assert requests.post(server.url + '/_emulator/shutdown', timeout=TIMEOUT).json() == {'success': True}
+    assert server.wait(5)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url + '/api/info', timeout=TIMEOUT)
+
+
+# ---------------------------------------------------------------------------- python API and CLI
+
+def test_server_rejects_bad_arguments():
+    with pytest.raises(ValueError):
+        EmulatorServer(host='8.8.8.8')
+    with pytest.raises(ValueError):
+        EmulatorServer(server_version='5.4.0')
+
+
+def test_store_python_api(emu8):
+    store = emu8.store
+    created = store.add_user('erin', password='pw', roles=['user'])
+    store.set_permissions({'manage-incoming-integrations': ['user']})
+    store.seed_integrations([{'name': 'py'}])
+    erin = Client(emu8, created['userId'], created['authToken'])
+    assert [i['name'] for i in erin.get('integrations.list').json()['integrations']] == ['py']
+    assert store.state()['integrations'][0]['name'] == 'py'
+
+
+def test_cli(tmp_path):
+    port_file = tmp_path / 'port'
+    process = subprocess.Popen([sys.executable, os.path.join(HERE, 'run_emulator.py'), '--server-version', '7.2.0', '--quiet',
+                                '--port-file', str(port_file), '--lifetime', '20'],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    try:
+        banner = json.loads(process.stdout.readline())
+        assert banner['server_version'] == '7.2.0' and banner['admin_user_id'] == 'aobEdbYhXfu5hkeqG'
+        assert banner['admin_token'] == 'emulator-admin-pat-0000000000000000000000'
+        for dummy in range(50):  # the port file is written right after the banner line
+            if port_file.exists():
+                break
+            time.sleep(0.05)
+        assert int(port_file.read_text()) == banner['port']
+        assert requests.get(banner['url'] + '/api/info', timeout=TIMEOUT).json()['version'] == '7.2'
+    finally:
+        process.terminate()
+        assert process.wait(10) == 0
+    assert not port_file.exists()
+
+
+def test_cli_refuses_non_loopback_host():
+    result = subprocess.run([sys.executable, os.path.join(HERE, 'run_emulator.py'), '--host', '0.0.0.0'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=30, check=False)
+    assert result.returncode == 2 and 'loopback' in result.stderr
