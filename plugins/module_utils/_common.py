@@ -127,7 +127,8 @@ def rocketchat_client(module):
     try:
         yield client
     except RocketChatError as exc:
-        module.fail_json(msg=explain_error(exc, module.params), status=exc.status)
+        extra = {'status': exc.status} if exc.status else {}
+        module.fail_json(msg=explain_error(exc, module.params), **extra)
     finally:
         try:
             client.close()
