@@ -93,3 +93,18 @@ attributes:
   idempotent:
     description: When run twice in a row outside check mode with the same arguments, the second run reports no change.
 """
+
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details:
+      - This module only reads, so it runs the same in check mode.
+  diff_mode:
+    support: N/A
+    details:
+      - This module never changes anything.
+  idempotent:
+    support: full
+"""

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: rocketchat_integration
-short_description: Manage Rocket.Chat incoming and outgoing integrations (webhooks)
+short_description: Create, update and remove Rocket.Chat incoming and outgoing integrations (webhooks)
 version_added: "1.0.0"
 description:
-  - Removes an incoming or outgoing integration (webhook) of a Rocket.Chat server, idempotently.
-  - The integration is found by O(integration_id), by its exact O(name), or, for outgoing integrations,
-    by an URL it calls (O(target_url)). Nothing else on the server is touched.
+  - Creates, updates and removes an incoming or outgoing integration (webhook) of a Rocket.Chat server, idempotently.
+  - The integration is found by O(integration_id) or by its exact O(name) within its O(type); to remove one, also by
+    an URL it calls (O(target_url)). Nothing else on the server is touched.
+  - Only the options you set are compared and changed; everything else about an existing integration is kept.
   - Secrets that Rocket.Chat returns (the integrations' C(token)) are masked in the output and in diffs.
 author:
   - community.rocketchat maintainers (@ansible-collections)
@@ -23,83 +24,205 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    details:
+      - Check mode reads the server and predicts the same C(changed), diff and RV(integration) as a real run.
   diff_mode:
     support: full
     details:
-      - A removal shows the integration, with its secrets masked, as C(before) and nothing as C(after).
+      - The diff shows the integration's fields by option name, with tokens masked. A changed token shows as
+        C(******** (changed)).
   idempotent:
     support: full
 options:
+  alias:
+    description: The name shown as the messages' sender instead of O(username)'s.
+    type: str
+  avatar:
+    description: The URL of an image shown as the messages' avatar.
+    type: str
+  channel:
+    description:
+      - Where the integration posts (incoming) or which rooms it listens to (outgoing).
+      - Entries start with V(#) for a room or V(@) for a user, for example V(#general) or V(@alice). Outgoing
+        integrations also accept V(all_public_channels), V(all_private_groups) and V(all_direct_messages).
+      - A comma-separated string is accepted as well as a list. Order and blank entries do not matter.
+      - Required to create an incoming integration, and an outgoing one whose O(event) happens in rooms.
+    type: list
+    elements: str
+  emoji:
+    description: An emoji, for example V(:ghost:), shown as the messages' avatar.
+    type: str
+  enabled:
+    description: Whether the integration is active.
+    type: bool
+    default: true
+  event:
+    description:
+      - Outgoing integrations only. What triggers the call to O(urls). Required to create an outgoing integration.
+    type: str
+    choices: [sendMessage, fileUploaded, roomArchived, roomCreated, roomJoined, roomLeft, userCreated]
+  impersonate_user:
+    description: Outgoing integrations only. Whether replies are posted as the user who triggered the integration.
+    type: bool
   integration_id:
     description:
       - The id of the integration, as in the address of its page in Rocket.Chat's administration.
-      - Takes precedence over every other way to find the integration.
-      - If O(type) is left out, the type is read from the server.
+      - Takes precedence over every other way to find the integration. If O(type) is left out, the type is read
+        from the server.
+      - With O(state=present), the integration must exist; together with O(name) it renames the integration.
     type: str
   name:
     description:
       - The exact, case-sensitive name of the integration.
-      - If more than one integration has this name (within O(type) when given), the task fails, lists their ids
-        and changes nothing.
+      - Required to create an integration. If more than one integration of the O(type) has this name, the task fails,
+        lists their ids and changes nothing.
+      - Together with O(integration_id), the new name of that integration.
     type: str
+  override_destination_channel_enabled:
+    description:
+      - Incoming integrations only. Whether a message sent to the webhook may name its own channel.
+      - Created integrations default to V(false).
+    type: bool
+  retry_count:
+    description: Outgoing integrations only. How often a failed call is retried. Rocket.Chat defaults it to V(4).
+    type: int
+  retry_delay:
+    description: Outgoing integrations only. How the wait between retries grows. Rocket.Chat defaults it to V(powers-of-ten).
+    type: str
+    choices: [powers-of-ten, powers-of-two, increments-of-two]
+  retry_failed_calls:
+    description: Outgoing integrations only. Whether failed calls to O(urls) are retried.
+    type: bool
+  run_on_edits:
+    description: Outgoing integrations only. Whether editing a message triggers the integration again.
+    type: bool
+  script:
+    description: The script that processes the data (see O(script_enabled)).
+    type: str
+  script_enabled:
+    description: Whether O(script) runs. Created integrations default to V(false).
+    type: bool
   state:
     description:
+      - V(present) creates the integration, or updates the options you set when it differs.
       - V(absent) removes the integration if it exists.
-      - V(present) (creating and updating integrations) is not available in this release; the task fails without
-        changing anything.
     type: str
     choices: [absent, present]
     default: present
+  target_room:
+    description: Outgoing integrations only. The room that replies go to; required for the V(userCreated) event.
+    type: str
   target_url:
     description:
-      - Find an outgoing integration by one of the URLs it calls (exact match).
+      - With O(state=absent) only. Find the outgoing integration that calls this URL (an exact entry of its O(urls)).
       - If more than one outgoing integration calls this URL, the task fails, lists their ids and changes nothing.
     type: str
+  token:
+    description:
+      - Outgoing integrations only. The token Rocket.Chat sends with each call, so the receiver can check it.
+      - Rocket.Chat requires a token to update an outgoing integration; one created without a token needs this option
+        to be updated later.
+      - Never shown in output or diffs. See O(update_token) for when it is changed.
+    type: str
+  trigger_word_anywhere:
+    description: Outgoing integrations only. Whether a trigger word anywhere in the message counts, not just at its start.
+    type: bool
+  trigger_words:
+    description:
+      - Outgoing integrations only, with the V(sendMessage) event. Words that trigger the integration; none means
+        every message triggers it.
+    type: list
+    elements: str
   type:
     description:
-      - The kind of integration. V(webhook-incoming) and V(webhook-outgoing) are accepted as aliases of
-        V(incoming) and V(outgoing).
+      - The kind of integration. V(webhook-incoming) and V(webhook-outgoing) are accepted as aliases of V(incoming)
+        and V(outgoing).
+      - Required with O(name) when O(state=present).
       - When given, the integration found must be of this type, otherwise the task fails and changes nothing;
-        Rocket.Chat itself does not check it, and would remove the wrong kind.
-      - With O(name), only integrations of this type are considered.
+        Rocket.Chat itself does not check it, and would change or remove the wrong kind.
     type: str
     choices: [incoming, outgoing, webhook-incoming, webhook-outgoing]
+  update_token:
+    description:
+      - When O(token) is set and the integration exists, V(always) makes the stored token equal to O(token)
+        (Rocket.Chat returns stored tokens, so this is compared, and changes only when it differs);
+        V(on_create) sets O(token) only when the integration is created, and leaves an existing token alone.
+    type: str
+    choices: [always, on_create]
+    default: always
+  urls:
+    description:
+      - Outgoing integrations only. The URLs that Rocket.Chat calls when O(event) happens. Required to create an
+        outgoing integration. Blank entries are ignored.
+    type: list
+    elements: str
+  username:
+    description:
+      - The user the integration posts as (incoming) or replies as (outgoing), for example V(rocket.cat).
+      - Required to create an integration.
+    type: str
 notes:
-  - Give exactly one of O(integration_id), O(name) and O(target_url).
+  - To find an integration give O(integration_id), or O(name) (with O(type) when O(state=present)); to remove one,
+    O(target_url) works too. With O(state=absent) give exactly one of them.
   - A user that holds only the C(manage-own-*-integrations) permissions sees only the integrations it created; an
-    integration that another user created is "not found" for it, and removing it reports no change.
+    integration that another user created is "not found" for it. Removing it reports no change; O(state=present)
+    would create a second integration of that name.
+  - When O(state=present) finds the integration by O(name), the options needed to create it (O(username), O(channel),
+    and for outgoing integrations O(event) and O(urls)) are required even when it exists, so that the same task
+    converges on any server.
+  - Rocket.Chat stores the channel, URL and trigger word lists in the order given; this module compares them as sets.
 seealso:
+  - module: community.rocketchat.rocketchat_integration_info
   - name: Rocket.Chat integrations REST API
     description: The endpoints this module uses.
-    link: https://developer.rocket.chat/apidocs/remove-integration
+    link: https://developer.rocket.chat/apidocs/create-integration
 """
 
 EXAMPLES = r"""
-- name: Remove the outgoing integration named "CI notifications"
-  community.rocketchat.rocketchat_integration:
-    api_url: https://chat.example.com
-    api_user_id: "{{ rocketchat_user_id }}"
-    api_token: "{{ rocketchat_token }}"
-    type: outgoing
-    name: CI notifications
-    state: absent
-
-- name: Remove integrations, connection settings given once for the whole block
+- name: Manage integrations; connection settings once for the whole block
   module_defaults:
     group/community.rocketchat.rocketchat:
       api_url: https://chat.example.com
       api_user_id: "{{ rocketchat_user_id }}"
       api_token: "{{ rocketchat_token }}"
   block:
-    - name: Remove an incoming integration by id
+    - name: Let the monitoring system post alerts to the alerts room
+      community.rocketchat.rocketchat_integration:
+        type: incoming
+        name: Monitoring alerts
+        channel: "#alerts"
+        username: rocket.cat
+        emoji: ":rotating_light:"
+      register: alerts
+
+    - name: Hand the webhook URL to the monitoring system (it contains the hook's token)
+      ansible.builtin.copy:
+        content: "{{ alerts.webhook_url }}"
+        dest: /etc/monitoring/rocketchat-webhook
+        mode: "0600"
+      no_log: true
+
+    - name: Call the CI server when someone writes "!deploy" in the ops room
+      community.rocketchat.rocketchat_integration:
+        type: outgoing
+        name: CI deploys
+        event: sendMessage
+        channel: ["#ops"]
+        trigger_words: ["!deploy"]
+        urls: ["https://ci.example.com/hooks/rocketchat"]
+        username: rocket.cat
+        token: "{{ ci_hook_secret }}"
+        update_token: on_create
+        retry_failed_calls: true
+
+    - name: Rename an integration, found by its id
       community.rocketchat.rocketchat_integration:
         integration_id: 6543a1b2c3d4e5f607182930
-        type: incoming
-        state: absent
+        name: Monitoring alerts (old)
 
     - name: Remove the outgoing integration that calls a retired endpoint
       community.rocketchat.rocketchat_integration:
-        target_url: https://ci.example.com/hooks/rocketchat
+        target_url: https://old-ci.example.com/hooks/rocketchat
         state: absent
 
 - name: Remove an integration with credentials from the environment (ROCKETCHAT_URL, ROCKETCHAT_USER_ID, ROCKETCHAT_AUTH_TOKEN)
@@ -112,8 +235,9 @@ EXAMPLES = r"""
 RETURN = r"""
 integration:
   description:
-    - The integration as it was before it was removed, as Rocket.Chat returned it, with C(token) masked.
-    - Empty when there was no such integration.
+    - With O(state=present), the integration as it is after the task (in check mode, as it would be); with
+      O(state=absent), the integration as it was before it was removed. As Rocket.Chat returns it, with C(token) masked.
+    - Empty when there is (or was) no such integration. A predicted new integration has no C(_id).
   returned: always
   type: dict
   sample:
@@ -124,10 +248,25 @@ integration:
     username: rocket.cat
     channel: ["#alerts"]
     scriptEnabled: false
+    overrideDestinationChannelEnabled: false
     token: "********"
     _createdAt: "2026-11-20T10:00:00.000Z"
     _createdBy: {_id: aobEdbYhXfu5hkeqG, username: admin}
     _updatedAt: "2026-11-20T10:00:00.000Z"
+webhook_url:
+  description:
+    - The address that senders post messages to, C({api_url}/hooks/{_id}/{token}).
+    - B(Sensitive) - it contains the integration's token, which is the credential a sender needs. It is never part of a
+      diff; use C(no_log) on tasks that handle it.
+  returned: with O(state=present) for an incoming integration that exists (not for one check mode would create)
+  type: str
+  sample: https://chat.example.com/hooks/6543a1b2c3d4e5f607182930/aT0kenAT0kenAT0kenAT0kenAT0kenAT0kenAT0kenAT0ken
+changed_options:
+  description: The options whose value differed from the server's, and were (or in check mode would be) written.
+  returned: with O(state=present)
+  type: list
+  elements: str
+  sample: [channel, emoji]
 msg:
   description: What the task did, or would do in check mode.
   returned: always
@@ -137,16 +276,35 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 from ansible_collections.community.rocketchat.plugins.module_utils._common import rocketchat_argument_spec, rocketchat_client
+from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
+    EVENTS,
+    RETRY_DELAYS,
+    UPDATE_TOKEN_CHOICES,
+    FieldError,
+    apply_fields,
+    check_event_fields,
+    check_fields,
+    create_payload,
+    desired_fields,
+    differences,
+    update_payload,
+    view,
+)
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
+    INCOMING,
     OUTGOING,
     TYPE_CHOICES,
     IntegrationError,
     api_type,
     describe,
     find_integration,
+    is_permission_error,
     mask_secrets,
+    permission_hint,
     remove_integration,
+    short_type,
 )
 
 ARGUMENT_SPEC = dict(
@@ -155,24 +313,61 @@ ARGUMENT_SPEC = dict(
     integration_id=dict(type='str'),
     name=dict(type='str'),
     target_url=dict(type='str'),
+    enabled=dict(type='bool', default=True),
+    channel=dict(type='list', elements='str'),
+    username=dict(type='str'),
+    alias=dict(type='str'),
+    avatar=dict(type='str'),
+    emoji=dict(type='str'),
+    script_enabled=dict(type='bool'),
+    script=dict(type='str'),
+    override_destination_channel_enabled=dict(type='bool'),
+    event=dict(type='str', choices=list(EVENTS)),
+    urls=dict(type='list', elements='str'),
+    trigger_words=dict(type='list', elements='str'),
+    trigger_word_anywhere=dict(type='bool'),
+    token=dict(type='str', no_log=True),
+    update_token=dict(type='str', choices=UPDATE_TOKEN_CHOICES, default='always'),
+    target_room=dict(type='str'),
+    impersonate_user=dict(type='bool'),
+    run_on_edits=dict(type='bool'),
+    retry_failed_calls=dict(type='bool'),
+    retry_count=dict(type='int'),
+    retry_delay=dict(type='str', choices=RETRY_DELAYS),
 )
 LOOKUP_KEYS = ('integration_id', 'name', 'target_url')
 
 
 def check_options(params):
-    """The message for options that cannot work together, or None."""
-    if params['state'] == 'present':
-        return ('state=present (creating and updating integrations) is not available in this release of '
-                'community.rocketchat.rocketchat_integration; only state=absent is. Nothing was changed')
+    """The message for options that cannot work together, or None. Runs before any request."""
     given = [key for key in LOOKUP_KEYS if params.get(key) is not None]
     empty = [key for key in given if not params[key].strip()]
     if empty:
-        return f'{empty[0]} is empty: give the {empty[0].replace("_", " ")} of the integration to remove'
-    if len(given) != 1:
-        which = ', '.join(given) if given else 'none of them'
-        return f'Give exactly one of integration_id, name and target_url to say which integration to remove (got {which})'
-    if params.get('target_url') and params.get('type') and api_type(params['type']) != OUTGOING:
-        return 'target_url finds outgoing integrations only: set type to outgoing, or leave type out'
+        return f'{empty[0]} is empty: give the {empty[0].replace("_", " ")} of the integration'
+    if params['state'] == 'absent':
+        if len(given) != 1:
+            which = ', '.join(given) if given else 'none of them'
+            return f'Give exactly one of integration_id, name and target_url to say which integration to remove (got {which})'
+        if params.get('target_url') and params.get('type') and api_type(params['type']) != OUTGOING:
+            return 'target_url finds outgoing integrations only: set type to outgoing, or leave type out'
+        return None
+    if params.get('target_url'):
+        return ('target_url only finds an integration to remove (state=absent); with state=present, find it by name or '
+                'integration_id, and set the URLs it calls with urls')
+    if not params.get('integration_id'):
+        if not params.get('name'):
+            return 'state=present needs name (with type) to find or create the integration, or integration_id to update one'
+        if not params.get('type'):
+            return (f"type is required with name when state=present: set type to incoming or outgoing for "
+                    f"{params['name']!r}")
+    type_ = api_type(params.get('type'))
+    if type_:
+        try:
+            # With only a name, the task must be able to create the integration: check for that before any request.
+            check_fields(params, type_, creating=not params.get('integration_id'))
+            check_event_fields(params, params.get('event'))
+        except FieldError as exc:
+            return str(exc)
     return None
 
 
@@ -192,8 +387,103 @@ def ensure_absent(module, client):
     result = dict(changed=True, integration=before,
                   msg=f'{"Would remove" if module.check_mode else "Removed"} {describe(doc)}')
     if module._diff:
-        result['diff'] = dict(before=before, after={})
+        result['diff'] = dict(before=view(doc), after={})
     return result
+
+
+def write_error(exc, action, type_, doc=None):
+    """An IntegrationError for a failed create or update, naming what was refused and why."""
+    what = describe(doc) if doc else f'{short_type(type_)} integration'
+    if is_permission_error(exc):
+        return IntegrationError(f'Rocket.Chat refused to {action} the {what} ({exc.error}): {permission_hint(type_)}. '
+                                'Nothing was changed')
+    return IntegrationError(f'Rocket.Chat refused to {action} the {what}: {exc.error or exc}. Nothing was changed')
+
+
+def present_result(module, client, doc, changed, changed_options, msg, before=None, token_changed=False):
+    result = dict(changed=changed, changed_options=changed_options, integration=mask_secrets(doc), msg=msg)
+    if doc.get('type') == INCOMING and doc.get('_id') and doc.get('token'):
+        result['webhook_url'] = f"{client.base_url}/hooks/{doc['_id']}/{doc['token']}"
+    if module._diff and changed:
+        result['diff'] = dict(before=view(before), after=view(doc, token_changed=token_changed))
+    return result
+
+
+def create(module, client, type_, desired):
+    """Create the integration (in check mode, predict it)."""
+    predicted = apply_fields({}, desired, type_)
+    name = desired.get('name')
+    if module.check_mode:
+        return present_result(module, client, predicted, True, list(desired), f'Would create {short_type(type_)} '
+                              f'integration {name!r}')
+    try:
+        created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
+    except RocketChatError as exc:
+        if exc.status in (400, 403):
+            raise write_error(exc, 'create', type_) from exc
+        raise
+    return present_result(module, client, created, True, list(desired), f'Created {describe(created)}')
+
+
+def update(module, client, doc, desired):
+    """Update the options that differ (in check mode, predict the update)."""
+    params = module.params
+    type_ = doc['type']
+    compare_token = params['update_token'] == 'always' or not doc.get('token')
+    if not compare_token:
+        desired = {option: value for option, value in desired.items() if option != 'token'}
+    changed_options = differences(doc, desired, compare_token=compare_token)
+    if not changed_options:
+        return present_result(module, client, doc, False, [], f'{describe(doc)} is up to date')
+    token = None
+    if type_ == OUTGOING:
+        token = params.get('token') if 'token' in changed_options else doc.get('token')
+        if not token:
+            raise IntegrationError(
+                f'Rocket.Chat requires a token to update an outgoing integration, and {describe(doc)} has none: set token. '
+                'Nothing was changed')
+    predicted = apply_fields(doc, desired)
+    token_changed = 'token' in changed_options
+    verb = 'Would update' if module.check_mode else 'Updated'
+    msg = f"{verb} {describe(predicted)}: {', '.join(changed_options)}"
+    if module.check_mode:
+        return present_result(module, client, predicted, True, changed_options, msg, before=doc, token_changed=token_changed)
+    try:
+        updated = client.put('integrations.update', update_payload(doc, desired, token)).get('integration') or predicted
+    except RocketChatError as exc:
+        if exc.status in (400, 403):
+            raise write_error(exc, 'update', type_, doc) from exc
+        raise
+    ignored = differences(updated, desired, compare_token=compare_token)
+    if ignored:
+        # Some Rocket.Chat versions silently drop some changes (for example the post-as user of incoming hooks).
+        module.warn(f"Rocket.Chat accepted the update of {describe(updated)} but did not store: {', '.join(ignored)}; "
+                    'the next run will try again. Check the server version and its logs')
+    return present_result(module, client, updated, True, changed_options, msg, before=doc, token_changed=token_changed)
+
+
+def ensure_present(module, client):
+    """Create the integration, or update the options that differ. Returns the task result."""
+    params = module.params
+    type_ = api_type(params['type'])
+    if params.get('integration_id'):
+        doc = find_integration(client, integration_id=params['integration_id'], type_=type_)
+        if not doc:
+            raise IntegrationError(
+                f"integration_id {params['integration_id']!r} does not exist (or is not visible to this user). To create "
+                'an integration, leave integration_id out and give name and type. Nothing was changed')
+    else:
+        doc = find_integration(client, name=params['name'], type_=type_)
+    type_ = doc['type'] if doc else type_
+    try:
+        check_fields(params, type_, creating=doc is None)
+        check_event_fields(params, params.get('event') or (doc or {}).get('event'))
+    except FieldError as exc:
+        raise IntegrationError(f'{exc}. Nothing was changed') from exc
+    desired = desired_fields(params, type_)
+    if doc is None:
+        return create(module, client, type_, desired)
+    return update(module, client, doc, desired)
 
 
 def main():
@@ -203,7 +493,10 @@ def main():
         module.fail_json(msg=problem)
     with rocketchat_client(module) as client:
         try:
-            result = ensure_absent(module, client)
+            if module.params['state'] == 'absent':
+                result = ensure_absent(module, client)
+            else:
+                result = ensure_present(module, client)
         except IntegrationError as exc:
             module.fail_json(msg=str(exc))
     module.exit_json(**result)

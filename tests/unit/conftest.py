@@ -122,14 +122,23 @@ def module_args(args):
 @pytest.fixture
 def run_module(monkeypatch):
     """run_module(main, args) -> (result, failed): run a module's main() and return what it exited with."""
+    warnings = []
+
+    def with_warnings(result):
+        return dict(result, warnings=list(warnings)) if warnings else result
+
     def exit_json(self, **result):  # pylint: disable=unused-argument
-        raise ModuleExit(result, False)
+        raise ModuleExit(with_warnings(result), False)
 
     def fail_json(self, msg, **result):  # pylint: disable=unused-argument
-        raise ModuleExit(dict(result, msg=msg, failed=True), True)
+        raise ModuleExit(with_warnings(dict(result, msg=msg, failed=True)), True)
+
+    def warn(self, warning):  # pylint: disable=unused-argument
+        warnings.append(warning)
 
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', warn)
 
     def run(main, args):
         with module_args(args):

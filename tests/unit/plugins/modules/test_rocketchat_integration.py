@@ -59,7 +59,9 @@ def test_remove_by_id_learns_the_type_and_masks_the_token(run_module, transport)
     assert removes(transport) == [{'type': 'webhook-incoming', 'integrationId': 'in1'}]
     assert transport.calls[0]['params'] == {'integrationId': 'in1'}
     assert result['integration']['name'] == 'Alerts' and result['integration']['token'] == '********'
-    assert result['diff'] == {'before': result['integration'], 'after': {}}
+    assert result['diff'] == {'after': {}, 'before': {
+        'type': 'incoming', 'integration_id': 'in1', 'name': 'Alerts', 'enabled': True, 'channel': ['#general'],
+        'username': 'rocket.cat', 'script_enabled': False}}
     assert_no_secrets(result)
 
 
@@ -143,7 +145,7 @@ def test_check_mode_predicts_without_removing(run_module, transport):
     result, failed = run_module(module.main, dict(args(name='Alerts', type='incoming'), _ansible_check_mode=True, _ansible_diff=True))
     assert not failed and result['changed'] is True and removes(transport) == []
     assert result['msg'].startswith('Would remove') and result['diff']['after'] == {}
-    assert result['diff']['before']['token'] == '********'
+    assert result['diff']['before']['name'] == 'Alerts' and 'token' not in result['diff']['before']
 
 
 def test_check_mode_when_absent_is_unchanged(run_module, transport):
@@ -255,7 +257,6 @@ def test_empty_environment_variables_count_as_unset(run_module, transport, monke
 
 
 @pytest.mark.parametrize('options, fragment', [
-    (dict(state='present', name='x'), 'state=present'),
     (dict(state='absent'), 'exactly one of integration_id, name and target_url'),
     (dict(state='absent', name='x', integration_id='y'), 'got integration_id, name'),
     (dict(state='absent', name='x', target_url='https://a'), 'got name, target_url'),

@@ -1,0 +1,278 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The fields of an integration: module options <-> API fields, validation, normalisation, comparison, payloads.
+
+PRIVATE to this collection: the interface may change without notice.
+One implementation, shared by every module that writes integrations, so that they agree on what "unchanged" means.
+No Ansible imports.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
+    INCOMING,
+    MASK,
+    OUTGOING,
+    short_type,
+)
+
+BOTH = (INCOMING, OUTGOING)
+
+# kind says how a value is compared: 'str' exactly, 'text' with unset == '', 'bool' with unset == false,
+# 'channel'/'list' as sets of trimmed, non-blank entries, 'int', 'lower' case-insensitively, 'secret' exactly but
+# never shown.
+Field = namedtuple('Field', 'option key types kind')
+
+FIELDS = (
+    Field('name', 'name', BOTH, 'str'),
+    Field('enabled', 'enabled', BOTH, 'bool'),
+    Field('channel', 'channel', BOTH, 'channel'),
+    Field('username', 'username', BOTH, 'str'),
+    Field('alias', 'alias', BOTH, 'text'),
+    Field('avatar', 'avatar', BOTH, 'text'),
+    Field('emoji', 'emoji', BOTH, 'text'),
+    Field('script_enabled', 'scriptEnabled', BOTH, 'bool'),
+    Field('script', 'script', BOTH, 'text'),
+    Field('override_destination_channel_enabled', 'overrideDestinationChannelEnabled', (INCOMING,), 'bool'),
+    Field('event', 'event', (OUTGOING,), 'str'),
+    Field('urls', 'urls', (OUTGOING,), 'list'),
+    Field('trigger_words', 'triggerWords', (OUTGOING,), 'list'),
+    Field('trigger_word_anywhere', 'triggerWordAnywhere', (OUTGOING,), 'bool'),
+    Field('target_room', 'targetRoom', (OUTGOING,), 'text'),
+    Field('impersonate_user', 'impersonateUser', (OUTGOING,), 'bool'),
+    Field('run_on_edits', 'runOnEdits', (OUTGOING,), 'bool'),
+    Field('retry_failed_calls', 'retryFailedCalls', (OUTGOING,), 'bool'),
+    Field('retry_count', 'retryCount', (OUTGOING,), 'int'),
+    Field('retry_delay', 'retryDelay', (OUTGOING,), 'lower'),
+    Field('token', 'token', (OUTGOING,), 'secret'),
+)
+BY_OPTION = {field.option: field for field in FIELDS}
+
+# Outgoing events (Rocket.Chat's outgoingEvents): which use the channel, trigger words and a target room.
+EVENTS = {
+    'sendMessage': dict(channel=True, trigger_words=True, target_room=False),
+    'fileUploaded': dict(channel=True, trigger_words=False, target_room=False),
+    'roomArchived': dict(channel=False, trigger_words=False, target_room=False),
+    'roomCreated': dict(channel=False, trigger_words=False, target_room=False),
+    'roomJoined': dict(channel=True, trigger_words=False, target_room=False),
+    'roomLeft': dict(channel=True, trigger_words=False, target_room=False),
+    'userCreated': dict(channel=False, trigger_words=False, target_room=True),
+}
+CHANNEL_KEYWORDS = ('all_public_channels', 'all_private_groups', 'all_direct_messages')
+RETRY_DELAYS = ['powers-of-ten', 'powers-of-two', 'increments-of-two']
+UPDATE_TOKEN_CHOICES = ['always', 'on_create']
+CHANGED_SECRET = MASK + ' (changed)'
+
+
+class FieldError(ValueError):
+    """Options that cannot describe a valid integration; the message names them and the fix."""
+
+
+def split_entries(value):
+    """Trimmed, non-blank entries of a list or of a comma-separated string (Rocket.Chat splits on commas)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [part.strip() for item in items for part in str(item).split(',') if part.strip()]
+
+
+def clean_list(value):
+    """Trimmed, non-blank entries of a list, as Rocket.Chat keeps them (no comma splitting: URLs may contain commas)."""
+    return [str(item).strip() for item in (value or []) if str(item).strip()]
+
+
+def normalize(kind, value):
+    """The comparable form of a value of this kind, as the server stores it."""
+    if kind == 'channel':
+        return sorted(split_entries(value))
+    if kind == 'list':
+        return sorted(clean_list(value))
+    if kind == 'bool':
+        return bool(value)
+    if kind == 'text':
+        return '' if value is None else str(value)
+    if kind == 'int':
+        return None if value is None else int(value)
+    if kind == 'lower':
+        return None if value is None else str(value).lower()
+    return value
+
+
+def desired_fields(params, type_):
+    """The fields the user set, by option name, for an integration of type_ (None values are 'not set')."""
+    return {field.option: params[field.option] for field in FIELDS
+            if type_ in field.types and params.get(field.option) is not None}
+
+
+def check_fields(params, type_, creating):
+    """Raise FieldError when the options cannot work for this type (and, when creating, for a new integration)."""
+    other = [field.option for field in FIELDS if type_ not in field.types and params.get(field.option) is not None]
+    if other:
+        raise FieldError(
+            f"{', '.join(other)} only appl{'ies' if len(other) == 1 else 'y'} to "
+            f"{short_type(OUTGOING if type_ == INCOMING else INCOMING)} integrations; remove "
+            f"{'it' if len(other) == 1 else 'them'} or set type: {short_type(OUTGOING if type_ == INCOMING else INCOMING)}")
+    if creating:
+        required = ['name', 'username', 'channel'] if type_ == INCOMING else ['name', 'username', 'event', 'urls']
+        if type_ == OUTGOING and EVENTS.get(params.get('event'), {}).get('channel', True):
+            required.append('channel')
+        if type_ == OUTGOING and params.get('event') == 'userCreated':
+            required.append('target_room')
+        missing = [option for option in required if not split_entries(params.get(option))]
+        if missing:
+            raise FieldError(f"To create the {short_type(type_)} integration {params.get('name')!r}, also set "
+                             f"{', '.join(missing)}")
+    bad = [entry for entry in split_entries(params.get('channel'))
+           if entry[0] not in '#@' and not (type_ == OUTGOING and entry in CHANNEL_KEYWORDS)]
+    if bad:
+        allowed = ', or be one of ' + ', '.join(CHANNEL_KEYWORDS) if type_ == OUTGOING else ''
+        raise FieldError(f'Each channel entry must start with # (a room) or @ (a user){allowed}; '
+                         f"got {', '.join(repr(b) for b in bad)}. Write for example '#{bad[0]}'")
+    if params.get('urls') is not None and not clean_list(params['urls']):
+        raise FieldError('urls must list at least one URL that the outgoing integration calls')
+    if params.get('retry_count') is not None and params['retry_count'] < 1:
+        raise FieldError(f"retry_count must be 1 or more; got {params['retry_count']}")
+    for option in ('name', 'username'):
+        if params.get(option) is not None and not params[option].strip():
+            raise FieldError(f'{option} must not be empty')
+
+
+def check_event_fields(params, event):
+    """Raise FieldError for options the event ignores: Rocket.Chat would drop them and every run would differ."""
+    uses = EVENTS.get(event)
+    if uses is None:
+        return
+    ignored = []
+    if not uses['channel'] and split_entries(params.get('channel')):
+        ignored.append('channel')
+    if not uses['trigger_words'] and clean_list(params.get('trigger_words')):
+        ignored.append('trigger_words')
+    if ignored:
+        raise FieldError(f"Rocket.Chat ignores {' and '.join(ignored)} for the event {event!r}; remove "
+                         f"{'it' if len(ignored) == 1 else 'them'}")
+
+
+def differences(doc, desired, compare_token=True):
+    """The options (in table order) whose desired value differs from the stored integration."""
+    changed = []
+    for option, value in desired.items():
+        field = BY_OPTION[option]
+        if field.kind == 'secret':
+            if compare_token and (value or '') != (doc.get(field.key) or ''):
+                changed.append(option)
+            continue
+        if normalize(field.kind, value) != normalize(field.kind, doc.get(field.key)):
+            changed.append(option)
+    return [field.option for field in FIELDS if field.option in changed]
+
+
+def api_value(field, value):
+    """A field's value as the API takes it in create and update bodies."""
+    if field.kind == 'channel':
+        return ','.join(split_entries(value))
+    if field.kind == 'list':
+        return clean_list(value)
+    if field.kind == 'int':
+        return int(value)
+    if field.kind == 'lower':
+        return str(value).lower()
+    return value
+
+
+# What each type's update carries besides the fields: Rocket.Chat's update replaces what it is given, so an update
+# sends every field the integration has, the user's values over the stored ones.
+def create_payload(type_, desired):
+    """The body of integrations.create for the desired fields, with the defaults the API requires."""
+    body = {'type': type_, 'enabled': True, 'scriptEnabled': False}
+    if type_ == INCOMING:
+        # Early 6.x servers required this flag on create; later ones default it to false.
+        body['overrideDestinationChannelEnabled'] = False
+    else:
+        body['channel'] = ''
+    for option, value in desired.items():
+        field = BY_OPTION[option]
+        body[field.key] = api_value(field, value)
+    return body
+
+
+def update_payload(doc, desired, token=None):
+    """The body of integrations.update: the stored integration with the desired fields applied."""
+    type_ = doc['type']
+    body = {'type': type_, 'integrationId': doc['_id']}
+    for field in FIELDS:
+        if type_ not in field.types or field.kind == 'secret':
+            continue
+        if field.option in desired:
+            value = desired[field.option]
+        elif doc.get(field.key) is not None:
+            value = doc[field.key]
+        else:
+            continue
+        body[field.key] = api_value(field, value)
+    body.setdefault('enabled', True)
+    body.setdefault('scriptEnabled', False)
+    body.setdefault('channel', '')
+    if type_ == INCOMING:
+        body.setdefault('overrideDestinationChannelEnabled', False)
+    else:
+        uses = EVENTS.get(body.get('event'), {})
+        if not uses.get('trigger_words', True):
+            body.pop('triggerWords', None)
+        if token:
+            body['token'] = token
+    return body
+
+
+def apply_fields(doc, desired, type_=None):
+    """The integration as the server will store it once the desired fields are written (for check mode and diffs)."""
+    result = dict(doc or {})
+    if type_:
+        result['type'] = type_
+    for option, value in desired.items():
+        field = BY_OPTION[option]
+        if field.kind == 'channel':
+            result[field.key] = split_entries(value)
+        elif field.kind == 'list':
+            result[field.key] = clean_list(value)
+        else:
+            result[field.key] = api_value(field, value)
+    uses = EVENTS.get(result.get('event'))
+    if result.get('type') == OUTGOING and uses:
+        if not uses['channel']:
+            result['channel'] = []
+        if not uses['trigger_words']:
+            result.pop('triggerWords', None)
+        if result.get('retryFailedCalls'):
+            result.setdefault('retryCount', 4)
+            result.setdefault('retryDelay', 'powers-of-ten')
+    if result.get('type') == INCOMING:
+        result.setdefault('overrideDestinationChannelEnabled', False)
+    result.setdefault('enabled', True)
+    result.setdefault('scriptEnabled', False)
+    return result
+
+
+def view(doc, token_changed=False):
+    """A secret-free, option-named view of an integration, for diffs: what a user would compare by eye."""
+    if not doc:
+        return {}
+    type_ = doc.get('type')
+    shown = {'type': short_type(type_)}
+    if doc.get('_id'):
+        shown['integration_id'] = doc['_id']
+    for field in FIELDS:
+        if type_ not in field.types:
+            continue
+        value = doc.get(field.key)
+        if field.kind == 'secret':
+            if value or token_changed:
+                shown[field.option] = CHANGED_SECRET if token_changed else MASK
+            continue
+        if value is None or value == '' or value == []:
+            continue
+        shown[field.option] = list(value) if isinstance(value, (list, tuple)) else value
+    return shown
