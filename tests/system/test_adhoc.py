@@ -9,6 +9,7 @@ import http.server
 import threading
 
 import pytest
+import requests
 
 from conftest import connection_env
 
@@ -136,3 +137,19 @@ def test_api_url_of_a_web_page_that_is_not_rocketchat(ansible, rocket, html_serv
     assert status == 'FAILED'
     assert f'{html_server}/api/v1/integrations.list' in result['msg'] and 'text/html' in result['msg']
     assert 'It works!' in result['msg'] and 'api_url' in result['msg']
+
+
+def test_create_then_converge_ad_hoc_and_the_webhook_url_works(ansible, rocket):
+    args = "type=incoming name=adhoc-new channel='#general' username=rocket.cat emoji=':ok:'"
+    first = adhoc(ansible, rocket.emu, args)
+    status, created = first.result()
+    assert first.rc == 0 and status == 'CHANGED' and created['changed_options'][0] == 'name'
+    stored, = rocket.integrations()
+    assert (stored['name'], stored['channel'], stored['emoji']) == ('adhoc-new', ['#general'], ':ok:')
+    assert created['webhook_url'] == f"{rocket.url}/hooks/{stored['_id']}/{stored['token']}"
+    second = adhoc(ansible, rocket.emu, args)
+    status, again = second.result()
+    assert second.rc == 0 and status == 'SUCCESS' and again['changed'] is False
+    answer = requests.post(created['webhook_url'], json={'text': 'hello from a sender'}, timeout=10)
+    assert answer.status_code == 200
+    assert [m['msg'] for m in rocket.state()['messages']] == ['hello from a sender']
