@@ -61,12 +61,21 @@ options:
       - If not set, the value of the E(ROCKETCHAT_TIMEOUT) environment variable is used.
     type: int
     default: 30
+  rate_limit_max_wait:
+    description:
+      - When Rocket.Chat's rate limiter answers HTTP 429, the longest time in seconds to wait for the limit to reset
+        before trying again. A longer wait fails the task with a message; V(0) never waits.
+      - Rocket.Chat's default window is 60 seconds. Users holding the C(api-bypass-rate-limit) permission
+        (by default the admin, bot and app roles) are never limited.
+      - If not set, the value of the E(ROCKETCHAT_RATE_LIMIT_MAX_WAIT) environment variable is used.
+    type: int
+    default: 60
 notes:
   - >-
     Runs on the host that executes the task, usually the controller or execution environment
     (C(delegate_to: localhost) or a C(localhost) inventory host); that host needs the Python library C(requests).
   - Idempotent requests are retried on connection errors and on HTTP 502, 503 and 504 answers. When Rocket.Chat's rate
-    limiter answers HTTP 429, the module waits until the limit resets (at most about a minute) and tries again.
+    limiter answers HTTP 429, the module waits until the limit resets (at most O(rate_limit_max_wait)) and tries again.
   - Redirects are not followed, so that credentials are never sent to another address; set O(api_url) to the address
     the server answers on.
 requirements:

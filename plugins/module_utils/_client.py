@@ -29,7 +29,7 @@ else:
 # Rocket.Chat clamps larger pages to API_Upper_Count_Limit (100 by default) without saying so.
 PAGE_SIZE = 100
 # Rocket.Chat's rate limiter window is 60 s by default, so one window is the longest wait that is normal.
-DEFAULT_RATE_LIMIT_MAX_WAIT = 65
+DEFAULT_RATE_LIMIT_MAX_WAIT = 60
 RATE_LIMIT_ATTEMPTS = 5
 USER_AGENT = 'community.rocketchat'
 
@@ -56,6 +56,16 @@ class RocketChatError(Exception):
 
     def __str__(self):
         return self.message
+
+    @property
+    def answer_lost(self):
+        """True when a request may have reached the server but its answer did not come back.
+
+        A gateway's 502/503/504 or a dropped connection says nothing about whether a write was applied: the caller must
+        read the server again before it reports an outcome or repeats the write.
+        """
+        return self.kind in ('connection', 'timeout') or (
+            self.kind in ('http', 'invalid_response') and self.status in (502, 503, 504))
 
     def has_error(self, text):
         """True when Rocket.Chat's error or errorType contains text.
@@ -176,6 +186,12 @@ class RocketChatClient:
 
     # -- requests -------------------------------------------------------------------------------------------
 
+    @property
+    def sends_credentials_in_clear(self):
+        """True when credentials would cross the network unencrypted (http:// to a host that is not this machine)."""
+        parts = urlsplit(self.base_url)
+        return parts.scheme == 'http' and parts.hostname not in ('localhost', '::1') and not parts.hostname.startswith('127.')
+
     def url_for(self, endpoint):
         return f'{self.base_url}/api/v1/{endpoint}'
 
@@ -209,7 +225,8 @@ class RocketChatClient:
                     f'longer than the {self._rate_limit_max_wait} s this task may wait. Grant the user the '
                     "'api-bypass-rate-limit' permission, or raise the server's API rate limiter settings",
                     kind='rate_limited', status=429, endpoint=endpoint)
-            self._sleep(wait)
+            # A little past the reset, so that the next request lands in the new window.
+            self._sleep(wait + 0.1)
 
     def _send(self, method, endpoint, params, body):
         url = self.url_for(endpoint)
@@ -238,11 +255,11 @@ class RocketChatClient:
         """Seconds until Rocket.Chat's rate limit window resets (X-RateLimit-Reset is absolute epoch ms)."""
         reset = response.headers.get('X-RateLimit-Reset')
         try:
-            return max(0.0, float(reset) / 1000.0 - self._clock()) + 0.1
+            return max(0.0, float(reset) / 1000.0 - self._clock())
         except (TypeError, ValueError):
             pass
         match = _WAIT_SECONDS.search(response.text or '')
-        return float(match.group(1)) + 0.1 if match else 60.0
+        return float(match.group(1)) if match else 60.0
 
     def _decode(self, method, endpoint, response):
         url = self.url_for(endpoint)

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import (
+    DEFAULT_RATE_LIMIT_MAX_WAIT,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     RocketChatClient,
@@ -31,6 +32,7 @@ ENV_VARS = {
     'validate_certs': 'ROCKETCHAT_VALIDATE_CERTS',
     'ca_path': 'ROCKETCHAT_CA_PATH',
     'timeout': 'ROCKETCHAT_TIMEOUT',
+    'rate_limit_max_wait': 'ROCKETCHAT_RATE_LIMIT_MAX_WAIT',
 }
 
 
@@ -49,6 +51,7 @@ def rocketchat_argument_spec(**extra):
         validate_certs=option('validate_certs', type='bool', default=True),
         ca_path=option('ca_path', type='path'),
         timeout=option('timeout', type='int', default=30),
+        rate_limit_max_wait=option('rate_limit_max_wait', type='int', default=DEFAULT_RATE_LIMIT_MAX_WAIT),
     )
     spec.update(extra)
     return spec
@@ -90,14 +93,22 @@ def client_from_module(module):
     problem = check_connection_options(params)
     if problem:
         module.fail_json(msg=problem)
+    if params['timeout'] < 1 or params['rate_limit_max_wait'] < 0:
+        module.fail_json(msg=f"timeout must be 1 or more and rate_limit_max_wait 0 or more (seconds); got {params['timeout']} "
+                             f"and {params['rate_limit_max_wait']}")
     try:
-        return RocketChatClient(
+        client = RocketChatClient(
             params['api_url'],
             user_id=params.get('api_user_id') or None, token=params.get('api_token') or None,
             username=params.get('api_username') or None, password=params.get('api_password') or None,
-            validate_certs=params['validate_certs'], ca_path=params.get('ca_path'), timeout=params['timeout'])
+            validate_certs=params['validate_certs'], ca_path=params.get('ca_path'), timeout=params['timeout'],
+            rate_limit_max_wait=params['rate_limit_max_wait'])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
+    if client.sends_credentials_in_clear:
+        module.warn(f'api_url {client.base_url} uses http:// to another machine: the credentials travel unencrypted. '
+                    'Use https://')
+    return client
 
 
 def explain_error(exc, params):

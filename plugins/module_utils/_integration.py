@@ -125,6 +125,11 @@ def find_by_target_url(client, target_url):
             if doc.get('type') == OUTGOING and target_url in (doc.get('urls') or [])]
 
 
+def oldest(docs):
+    """The integration that was created first: what concurrent creators of the same name all agree to keep."""
+    return min(docs, key=lambda doc: (str(doc.get('_createdAt') or ''), str(doc.get('_id'))))
+
+
 def _one(matches, what):
     if len(matches) > 1:
         found = ', '.join(f"{m.get('_id')} ({short_type(m.get('type'))})" for m in matches)
@@ -158,7 +163,22 @@ def find_integration(client, integration_id=None, name=None, target_url=None, ty
 
 
 def remove_integration(client, doc):
-    """Remove an integration found by find_integration(). False when it was already gone."""
+    """Remove an integration found by find_integration(). False when it was already gone.
+
+    When the answer to the remove is lost, the server is read again: if the integration is gone the remove happened,
+    otherwise it did not, and it is sent once more.
+    """
+    try:
+        return _remove(client, doc)
+    except RocketChatError as exc:
+        if not exc.answer_lost:
+            raise
+        if get_integration(client, doc['_id'], doc['type']) is None:
+            return True
+        return _remove(client, doc)
+
+
+def _remove(client, doc):
     try:
         client.post('integrations.remove', {'type': doc['type'], 'integrationId': doc['_id']})
     except RocketChatError as exc:

@@ -299,9 +299,11 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     IntegrationError,
     api_type,
     describe,
+    find_by_name,
     find_integration,
     is_permission_error,
     mask_secrets,
+    oldest,
     permission_hint,
     remove_integration,
     short_type,
@@ -419,10 +421,37 @@ def create(module, client, type_, desired):
     try:
         created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
     except RocketChatError as exc:
-        if exc.status in (400, 403):
+        if exc.answer_lost:
+            # Never create twice: whether the create happened is read from the server, not guessed.
+            found = find_by_name(client, name, type_)
+            if not found:
+                raise IntegrationError(
+                    f'The answer to the creation of the {short_type(type_)} integration {name!r} was lost ({exc}), and the '
+                    'server does not have it: nothing was created. Run the task again') from exc
+            created = oldest(found)
+        elif exc.status in (400, 403):
             raise write_error(exc, 'create', type_) from exc
-        raise
-    return present_result(module, client, created, True, list(desired), f'Created {describe(created)}')
+        else:
+            raise
+    return settle_concurrent_creation(module, client, created, desired)
+
+
+def settle_concurrent_creation(module, client, created, desired):
+    """Make sure one integration of the name exists when other runs created it at the same time.
+
+    Rocket.Chat does not keep names unique. Every run that created one keeps the oldest and removes its own, so that
+    parallel runs converge on one integration; the kept one is then brought to the desired options.
+    """
+    type_, name = created['type'], created.get('name')
+    same = find_by_name(client, name, type_)
+    keeper = oldest(same) if same else created
+    msg = f'Created {describe(created)}'
+    if created.get('_id') and keeper['_id'] != created['_id']:
+        remove_integration(client, created)
+        msg = f'{describe(keeper)} was created at the same time by another run; kept it and removed the copy {created["_id"]}'
+        result = update(module, client, keeper, desired)
+        return dict(result, changed=True, msg=msg + ('; ' + result['msg'] if result['changed'] else ''))
+    return present_result(module, client, created, True, list(desired), msg)
 
 
 def update(module, client, doc, desired):
@@ -448,12 +477,21 @@ def update(module, client, doc, desired):
     msg = f"{verb} {describe(predicted)}: {', '.join(changed_options)}"
     if module.check_mode:
         return present_result(module, client, predicted, True, changed_options, msg, before=doc, token_changed=token_changed)
+    payload = update_payload(doc, desired, token)
     try:
-        updated = client.put('integrations.update', update_payload(doc, desired, token)).get('integration') or predicted
+        updated = client.put('integrations.update', payload).get('integration') or predicted
     except RocketChatError as exc:
-        if exc.status in (400, 403):
+        if exc.answer_lost:
+            # An update carries the whole integration, so sending it again is harmless; first see if it landed.
+            updated = find_integration(client, integration_id=doc['_id'], type_=type_)
+            if updated is None:
+                raise IntegrationError(f'{describe(doc)} disappeared while it was being updated; nothing to update') from exc
+            if differences(updated, desired, compare_token=compare_token):
+                updated = client.put('integrations.update', payload).get('integration') or predicted
+        elif exc.status in (400, 403):
             raise write_error(exc, 'update', type_, doc) from exc
-        raise
+        else:
+            raise
     ignored = differences(updated, desired, compare_token=compare_token)
     if ignored:
         # Some Rocket.Chat versions silently drop some changes (for example the post-as user of incoming hooks).

@@ -141,6 +141,7 @@ def run_module(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, 'warn', warn)
 
     def run(main, args):
+        warnings.clear()
         with module_args(args):
             with pytest.raises(ModuleExit) as info:
                 main()

@@ -39,8 +39,10 @@ class EmulatorServer:
 
     def __init__(self, host='127.0.0.1', port=0, server_version='8.8.1', rate_limit=True, rate_limit_calls=10,
                  rate_limit_window_ms=60000, admin_username=DEFAULT_ADMIN_USERNAME, admin_password=DEFAULT_ADMIN_PASSWORD,
-                 admin_token=DEFAULT_ADMIN_TOKEN, quiet=True):
+                 admin_token=DEFAULT_ADMIN_TOKEN, quiet=True, ssl_context=None):
         check_loopback(host)
+        # (certificate file, key file) or an ssl.SSLContext: serve HTTPS, for TLS tests of clients.
+        self.ssl_context = ssl_context
         self.host = host
         self.requested_port = port
         self.profile = VersionProfile(server_version)
@@ -70,12 +72,12 @@ class EmulatorServer:
     @property
     def url(self):
         host = '[%s]' % self.host if ':' in self.host else self.host
-        return 'http://%s:%d' % (host, self.port)
+        return '%s://%s:%d' % ('https' if self.ssl_context else 'http', host, self.port)
 
     def start(self):
         """Bind, listen and serve in a daemon thread; returns self once the socket accepts connections."""
         self._server = make_server(self.host, self.requested_port, self.app, threaded=True,
-                                   request_handler=_QuietHandler if self.quiet else None)
+                                   request_handler=_QuietHandler if self.quiet else None, ssl_context=self.ssl_context)
         self.port = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={'poll_interval': 0.1},
                                         name='rocketchat-emulator', daemon=True)

@@ -108,7 +108,12 @@ class Store:
         self._object_ids = object_ids
         self._initial_settings = dict(DEFAULT_SETTINGS)
         self._initial_settings.update(settings or {})
+        # Every secret the server ever issued or was given, kept across resets: tests grep outputs for them.
+        self._secrets = set()
         self.reset()
+
+    def _remember_secret(self, *values):
+        self._secrets.update(value for value in values if isinstance(value, str) and value)
 
     # ------------------------------------------------------------------ seeding
 
@@ -135,6 +140,7 @@ class Store:
                               name='Administrator', email='%s@example.com' % self.admin_username)
             self._insert_user(ROCKET_CAT_ID, 'rocket.cat', roles=['bot'], name='Rocket.Cat', user_type='bot')
             self._tokens[self.admin_token] = {'user_id': ADMIN_USER_ID, 'type': 'personal', 'created_at': now_iso()}
+            self._remember_secret(self.admin_token, self.admin_password)
             self._insert_room('GENERAL', 'general', 'c', default=True)
             self._insert_room(random_string(17), 'random', 'c')
 
@@ -225,6 +231,7 @@ class Store:
                 self._subscribe(room_id, user_id)
             token = random_string(43, secret=True)
             self._tokens[token] = {'user_id': user_id, 'type': 'personal', 'created_at': now_iso()}
+            self._remember_secret(token, password)
             return {'userId': user_id, 'username': username, 'authToken': token}
 
     def get_user(self, user_id):
@@ -276,6 +283,7 @@ class Store:
         with self._lock:
             token = random_string(43, secret=True)
             self._tokens[token] = {'user_id': user_id, 'type': 'login', 'created_at': now_iso()}
+            self._remember_secret(token)
             return token
 
     def authenticate(self, user_id, token):
@@ -424,6 +432,7 @@ class Store:
             doc['_id'] = ident
             doc['_updatedAt'] = now_iso()
             self._integrations[doc['_id']] = doc
+            self._remember_secret(doc.get('token'))
             return copy_doc(doc)
 
     def update_integration(self, integration_id, set_fields, unset_fields=()):
@@ -438,6 +447,7 @@ class Store:
                 doc.pop(key, None)
             doc['_updatedAt'] = now_iso()
             self._integrations[integration_id] = doc
+            self._remember_secret(doc.get('token'))
             return copy_doc(doc)
 
     def delete_integration(self, integration_id):
@@ -480,6 +490,7 @@ class Store:
                 if doc['_id'] in self._integrations:
                     raise StoreError('duplicate integration _id %s' % doc['_id'])
                 self._integrations[doc['_id']] = doc
+                self._remember_secret(doc.get('token'))
                 stored.append(doc)
             return [copy_doc(doc) for doc in stored]
 
@@ -674,4 +685,5 @@ class Store:
                 'messages': copy_doc(self._messages),
                 'history': copy_doc(list(self._history.values())),
                 'logouts': [dict(entry) for entry in self._logouts],
+                'secrets': sorted(self._secrets),
             }

@@ -1,0 +1,108 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What rocketchat_integration reports when a write's answer is lost, and when parallel runs race."""
+
+from __future__ import annotations
+
+import requests
+
+from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
+from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, fail, ok
+
+DOC = {'_id': 'in1', 'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': True, 'username': 'rocket.cat',
+       'channel': ['#alerts'], 'scriptEnabled': False, 'token': 'hook-secret-77', '_createdAt': '2026-11-27T10:00:00.000Z'}
+ARGS = dict(TOKEN_ARGS, type='incoming', name='Alerts', channel=['#alerts'], username='rocket.cat')
+LOST = requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected')
+GATEWAY = dict(status=502, text='<html>Bad Gateway</html>', headers={'Content-Type': 'text/html'})
+
+
+def listing(*docs):
+    return ok(integrations=list(docs), offset=0, items=len(docs), count=len(docs), total=len(docs))
+
+
+def calls(transport):
+    return [f"{c['method']} {c['endpoint']}" for c in transport.calls]
+
+
+def test_lost_answer_to_a_remove_that_happened_reports_the_removal(run_module, transport):
+    transport.on('GET', 'integrations.get', ok(integration=DOC), fail(400, 'The integration does not exists.'))
+    transport.on('POST', 'integrations.remove', LOST)
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='in1', state='absent'))
+    assert not failed and result['changed'] is True
+    assert calls(transport) == ['GET integrations.get', 'POST integrations.remove', 'GET integrations.get']
+
+
+def test_lost_answer_to_a_remove_that_did_not_happen_sends_it_again(run_module, transport):
+    transport.on('GET', 'integrations.get', ok(integration=DOC))
+    transport.on('POST', 'integrations.remove', GATEWAY, ok(integration=DOC))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='in1', state='absent'))
+    assert not failed and result['changed'] is True
+    assert calls(transport) == ['GET integrations.get', 'POST integrations.remove', 'GET integrations.get', 'POST integrations.remove']
+
+
+def test_lost_answer_to_a_create_that_happened_never_creates_twice(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(), listing(DOC))
+    transport.on('POST', 'integrations.create', LOST)
+    result, failed = run_module(module.main, ARGS)
+    assert not failed and result['changed'] is True and result['integration']['_id'] == 'in1'
+    assert calls(transport).count('POST integrations.create') == 1
+
+
+def test_lost_answer_to_a_create_that_did_not_happen_fails_without_retrying(run_module, transport):
+    transport.on('GET', 'integrations.list', listing())
+    transport.on('POST', 'integrations.create', GATEWAY)
+    result, failed = run_module(module.main, ARGS)
+    assert failed and 'nothing was created' in result['msg'] and 'Run the task again' in result['msg']
+    assert calls(transport).count('POST integrations.create') == 1
+
+
+def test_lost_answer_to_an_update_that_landed_is_not_sent_again(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(DOC))
+    transport.on('PUT', 'integrations.update', requests.exceptions.ReadTimeout('read timed out'))
+    transport.on('GET', 'integrations.get', ok(integration=dict(DOC, emoji=':x:')))
+    result, failed = run_module(module.main, dict(ARGS, emoji=':x:'))
+    assert not failed and result['changed'] is True and result['integration']['emoji'] == ':x:'
+    assert calls(transport).count('PUT integrations.update') == 1
+
+
+def test_lost_answer_to_an_update_that_did_not_land_is_sent_again(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(DOC))
+    transport.on('PUT', 'integrations.update', GATEWAY, ok(integration=dict(DOC, emoji=':x:')))
+    transport.on('GET', 'integrations.get', ok(integration=DOC))
+    result, failed = run_module(module.main, dict(ARGS, emoji=':x:'))
+    assert not failed and result['changed'] is True
+    assert calls(transport).count('PUT integrations.update') == 2
+
+
+def test_parallel_creators_keep_the_oldest_and_remove_their_own_copy(run_module, transport):
+    mine = dict(DOC, _id='in2', _createdAt='2026-11-27T10:00:00.001Z')
+    transport.on('GET', 'integrations.list', listing(), listing(DOC, mine))
+    transport.on('POST', 'integrations.create', ok(integration=mine))
+    transport.on('POST', 'integrations.remove', ok(integration=mine))
+    result, failed = run_module(module.main, ARGS)
+    assert not failed and result['changed'] is True and result['integration']['_id'] == 'in1'
+    removed = [c['body'] for c in transport.calls if c['endpoint'] == 'integrations.remove']
+    assert removed == [{'type': 'webhook-incoming', 'integrationId': 'in2'}]
+
+
+def test_the_oldest_creator_keeps_its_integration(run_module, transport):
+    younger = dict(DOC, _id='in2', _createdAt='2026-11-27T10:00:00.001Z')
+    transport.on('GET', 'integrations.list', listing(), listing(DOC, younger))
+    transport.on('POST', 'integrations.create', ok(integration=DOC))
+    result, failed = run_module(module.main, ARGS)
+    assert not failed and result['integration']['_id'] == 'in1'
+    assert 'POST integrations.remove' not in calls(transport)
+
+
+def test_http_to_another_machine_warns(run_module, transport):
+    transport.on('GET', 'integrations.get', fail(400, 'The integration does not exists.'))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, api_url='http://chat.example.com', integration_id='x', state='absent'))
+    assert not failed and any('unencrypted' in warning for warning in result['warnings'])
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, api_url='http://127.0.0.1:3000', integration_id='x', state='absent'))
+    assert not failed and 'warnings' not in result
+
+
+def test_negative_rate_limit_wait_is_refused_before_any_request(run_module, transport):
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, rate_limit_max_wait=-1, integration_id='x', state='absent'))
+    assert failed and 'rate_limit_max_wait' in result['msg'] and transport.calls == []
