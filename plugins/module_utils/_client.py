@@ -240,11 +240,12 @@ class RocketChatClient:
                 f'TLS verification of {url} failed: {exc}. If the server uses a private or self-signed certificate, '
                 'set ca_path to the CA bundle that signed it (validate_certs=false disables the check, not recommended)',
                 kind='tls', endpoint=endpoint) from exc
-        except requests.exceptions.Timeout as exc:
-            raise RocketChatError(
-                f'{method} {url} timed out after {self._timeout} s; check api_url or raise timeout',
-                kind='timeout', endpoint=endpoint) from exc
-        except requests.exceptions.ConnectionError as exc:
+        except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+            # Retried read timeouts surface as a ConnectionError around urllib3's MaxRetryError(ReadTimeoutError).
+            if isinstance(exc, requests.exceptions.Timeout) or _caused_by_timeout(exc):
+                raise RocketChatError(
+                    f'{method} {url} timed out after {self._timeout} s; check api_url or raise timeout',
+                    kind='timeout', endpoint=endpoint) from exc
             raise RocketChatError(
                 f'Could not connect to {url}: {_connection_reason(exc)}. Check api_url and that the server is reachable',
                 kind='connection', endpoint=endpoint) from exc
@@ -313,6 +314,20 @@ class RocketChatClient:
             total = page.get('total')
             if not fresh or (isinstance(total, int) and offset >= total) or (total is None and len(items) < PAGE_SIZE):
                 return
+
+
+def _caused_by_timeout(exc):
+    """True when a connection error was really a timeout somewhere down its chain of reasons."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, TimeoutError) or type(exc).__name__ in ('ReadTimeoutError', 'ConnectTimeoutError'):
+            return True
+        inner = getattr(exc, 'reason', None)
+        if inner is None and getattr(exc, 'args', None) and isinstance(exc.args[0], BaseException):
+            inner = exc.args[0]
+        exc = inner
+        seen += 1
+    return False
 
 
 def _connection_reason(exc):

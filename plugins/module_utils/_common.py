@@ -9,6 +9,7 @@ PRIVATE to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -93,6 +94,9 @@ def client_from_module(module):
     problem = check_connection_options(params)
     if problem:
         module.fail_json(msg=problem)
+    if params.get('ca_path') and not os.path.isfile(params['ca_path']):
+        module.fail_json(msg=f"ca_path {params['ca_path']} is not a file: set it to a PEM file of the CA certificates that signed "
+                             "the server's certificate")
     if params['timeout'] < 1 or params['rate_limit_max_wait'] < 0:
         module.fail_json(msg=f"timeout must be 1 or more and rate_limit_max_wait 0 or more (seconds); got {params['timeout']} "
                              f"and {params['rate_limit_max_wait']}")

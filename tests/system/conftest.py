@@ -101,6 +101,20 @@ class Rocket:
         answer.raise_for_status()
         return answer.json()
 
+    def settings(self, **settings):
+        requests.post(f'{self.url}/_emulator/settings', json=settings, timeout=10).raise_for_status()
+
+    def fault(self, route, kind, **extra):
+        requests.post(f'{self.url}/_emulator/faults', json=dict(route=route, kind=kind, **extra), timeout=10).raise_for_status()
+
+    def requests_log(self):
+        return requests.get(f'{self.url}/_emulator/requests', timeout=10).json()
+
+    def seed(self, **body):
+        answer = requests.post(f'{self.url}/_emulator/integrations', json=body, timeout=120)
+        answer.raise_for_status()
+        return answer.json()['integrations']
+
     def set_permissions(self, **permissions):
         body = {name.replace('_', '-'): roles for name, roles in permissions.items()}
         requests.post(f'{self.url}/_emulator/permissions', json=body, timeout=10).raise_for_status()
@@ -110,6 +124,20 @@ class Rocket:
 def rocket(server):
     """The server of this test's version, reset to its seed."""
     helper = Rocket(server)
+    helper.reset()
+    return helper
+
+
+@pytest.fixture(scope='session')
+def server8():
+    """One 8.x server for the tests that need a single version."""
+    with EmulatorServer(server_version='8.8.1') as emu:
+        yield emu
+
+
+@pytest.fixture
+def rocket8(server8):
+    helper = Rocket(server8)
     helper.reset()
     return helper
 
