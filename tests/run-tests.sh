@@ -40,7 +40,16 @@ run "system tests: ad-hoc, playbook, AWX-style environment" \
   python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/system.xml" tests/system
 run "ansible-test sanity (py3.11, core 2.19)" ansible-test sanity --local --python 3.11 --color no
 run "ansible-test units (py3.11, core 2.19)" ansible-test units --local --python 3.11 --color no
-run "ansible-test integration (py3.11, core 2.19)" ansible-test integration --local --python 3.11 --color no
+# At -vvvv every module argument, result and diff is printed: the leak check reads all of it.
+integration_with_leak_check() {
+  local log=$WORK/integration-py311-vvvv.log rc=0
+  ansible-test integration --local --python 3.11 --color no -vvvv >"$log" 2>&1 || rc=$?
+  grep -E '^(PLAY RECAP|testhost|Running .* integration test role)' "$log"
+  [ "$rc" = 0 ] || tail -n 150 "$log"
+  python "$ROOT/tests/check_secrets.py" "$log" tests/output/.tmp/rocketchat-secrets-*.json || rc=1
+  return "$rc"
+}
+run "ansible-test integration -vvvv (py3.11, core 2.19) + secret leak check" integration_with_leak_check
 cp tests/output/junit/*.xml "$JUNIT/" 2>/dev/null
 run "ansible-lint (production profile)" ansible-lint --nocolor
 run "changelog lint" antsibull-changelog lint
