@@ -1,0 +1,107 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Property-based tests: normalisation, prediction and lookup hold for any input, not just the examples."""
+
+from __future__ import annotations
+
+from unittest import mock
+from urllib.parse import parse_qsl, urlsplit
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.community.rocketchat.plugins.module_utils import _client
+from ansible_collections.community.rocketchat.plugins.module_utils import _fields as f
+from ansible_collections.community.rocketchat.plugins.module_utils._integration import INCOMING, OUTGOING, find_by_name
+from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, FakeTransport, ok
+
+ROOM = st.from_regex(r'[#@][a-z0-9._-]{1,12}', fullmatch=True)
+WORD = st.text(alphabet='abcXYZ!-_ ', min_size=1, max_size=8).filter(lambda word: word.strip() and ',' not in word)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=('Cs',)), max_size=20)
+
+
+@given(st.lists(ROOM, min_size=1, max_size=6), st.randoms(), st.booleans())
+def test_channel_spellings_that_the_server_stores_alike_compare_equal(rooms, rnd, as_string):
+    shuffled = list(rooms)
+    rnd.shuffle(shuffled)
+    spelled = [' ' * rnd.randint(0, 2) + room + ' ' * rnd.randint(0, 2) for room in shuffled] + [''] * rnd.randint(0, 2)
+    value = ','.join(spelled) if as_string else spelled
+    assert f.normalize('channel', value) == f.normalize('channel', rooms)
+    assert f.differences({'channel': rooms}, {'channel': value}) == []
+
+
+def desired_strategy(type_):
+    fields = {
+        'name': WORD, 'enabled': st.booleans(), 'channel': st.lists(ROOM, min_size=1, max_size=4), 'username': WORD,
+        'alias': TEXT, 'avatar': TEXT, 'emoji': TEXT, 'script_enabled': st.booleans(), 'script': TEXT,
+    }
+    if type_ == INCOMING:
+        fields['override_destination_channel_enabled'] = st.booleans()
+    else:
+        fields.update({
+            'event': st.sampled_from(['sendMessage', 'fileUploaded', 'roomJoined', 'roomLeft']),
+            'urls': st.lists(st.from_regex(r'https://[a-z]{1,8}\.example\.com/[a-z0-9]{0,6}', fullmatch=True), min_size=1, max_size=3),
+            'trigger_word_anywhere': st.booleans(), 'target_room': TEXT, 'impersonate_user': st.booleans(),
+            'run_on_edits': st.booleans(), 'retry_failed_calls': st.booleans(), 'retry_count': st.integers(1, 10),
+            'retry_delay': st.sampled_from(f.RETRY_DELAYS + ['Powers-Of-Ten']), 'token': WORD,
+        })
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+STORED_IN = {'_id': 'i1', 'type': INCOMING, 'name': 'In', 'enabled': True, 'channel': ['#a'], 'username': 'u',
+             'scriptEnabled': False, 'token': 'hook-token', 'alias': 'A', '_createdAt': '2026-01-01T00:00:00.000Z'}
+STORED_OUT = {'_id': 'o1', 'type': OUTGOING, 'name': 'Out', 'enabled': False, 'channel': ['#b', '#c'], 'username': 'u',
+              'event': 'sendMessage', 'urls': ['https://x.example.com/'], 'triggerWords': ['!go'], 'scriptEnabled': True,
+              'script': 'class Script {}', 'token': 'tok', 'retryFailedCalls': True, 'retryCount': 3, 'retryDelay': 'powers-of-two'}
+
+
+@settings(max_examples=150)
+@given(st.sampled_from([STORED_IN, STORED_OUT]).flatmap(lambda doc: st.tuples(st.just(doc), desired_strategy(doc['type']))))
+def test_the_predicted_integration_needs_no_further_change(case):
+    stored, desired = case
+    predicted = f.apply_fields(stored, desired)
+    assert f.differences(predicted, desired) == []
+    assert f.apply_fields(predicted, desired) == predicted  # predicting twice changes nothing more
+
+
+@settings(max_examples=150)
+@given(st.sampled_from([STORED_IN, STORED_OUT]).flatmap(lambda doc: st.tuples(st.just(doc), desired_strategy(doc['type']))))
+def test_an_update_carries_everything_the_user_did_not_mention(case):
+    stored, desired = case
+    body = f.update_payload(stored, desired, token=stored.get('token') if stored['type'] == OUTGOING else None)
+    assert body['integrationId'] == stored['_id'] and body['type'] == stored['type']
+    for field in f.FIELDS:
+        if stored['type'] not in field.types or field.kind == 'secret' or field.option in desired or field.key not in stored:
+            continue
+        if field.option == 'trigger_words' and not f.EVENTS[body['event']]['trigger_words']:
+            assert field.key not in body  # the event ignores them; Rocket.Chat would refuse or drop them
+            continue
+        assert body[field.key] == f.api_value(field, stored[field.key])
+
+
+NAMES = st.sampled_from(['Deploy', 'deploy', 'DEPLOY', 'Deploy hook', 'old Deploy', 'Dep', 'Deploy ', 'other'])
+INTEGRATIONS = st.lists(st.tuples(NAMES, st.sampled_from([INCOMING, OUTGOING])), max_size=260)
+
+
+@settings(max_examples=60, deadline=None)
+@given(INTEGRATIONS, NAMES, st.sampled_from([None, INCOMING, OUTGOING]), st.integers(1, 100), st.booleans())
+def test_lookup_by_name_finds_exactly_the_matches_whatever_the_paging(docs, wanted, type_, page_cap, filters):
+    stored = [{'_id': f'id{n}', 'name': name, 'type': kind} for n, (name, kind) in enumerate(docs)]
+    transport = FakeTransport()
+
+    def serve(call):
+        query = dict(parse_qsl(urlsplit(call['url']).query))
+        matches = stored
+        if filters:  # a 7.0+ server: substring, case-insensitive name filter and exact type filter
+            matches = [d for d in matches if query.get('name', '').lower() in d['name'].lower()
+                       and query.get('type', d['type']) == d['type']]
+        offset, count = int(query['offset']), min(int(query['count']), page_cap)
+        page = matches[offset:offset + count]
+        return ok(integrations=page, offset=offset, items=len(page), count=len(page), total=len(matches))
+
+    transport.on('GET', 'integrations.list', serve)
+    with mock.patch.object(_client, 'HTTPAdapter', lambda *args, **kwargs: transport):
+        client = _client.RocketChatClient(BASE_URL, user_id='u', token='t')
+        found = find_by_name(client, wanted, type_)
+    assert found == [d for d in stored if d['name'] == wanted and type_ in (None, d['type'])]
