@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up everything and run every test: emulator, unit, system (ad-hoc and AWX-style runs), ansible-test sanity,
-# units and integration on two ansible-core/Python pairs, ansible-lint (production profile), changelog lint, and
-# build + install + ansible-doc of the collection. Prints "N passed, N failed" last; exits non-zero on any failure.
+# Set up everything and run every test: emulator, unit, system (ad-hoc, AWX-style, execution environment, tarball),
+# ansible-test sanity, units and integration (with a secret leak check) on ansible-core 2.19/Python 3.11 and
+# 2.21/Python 3.12, sanity and units on 2.16, ansible-lint (production profile), changelog lint and sync, docs lint and
+# docsite build, build + install + ansible-doc, and galaxy-importer. Prints "N passed, N failed" last; exits non-zero on any failure.
 # Copyright (c) 2026 community.rocketchat contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -25,6 +26,14 @@ if [ -n "$PY312" ]; then
   make_venv "$ROOT/.venv312" "$PY312" 'ansible-core>=2.21,<2.22' -r "$ROOT/tests/unit/requirements.txt" \
     -r "$ROOT/tests/integration/requirements.txt" pytest-xdist pytest-mock mock || exit 1
 fi
+
+PY311=$(find_python 3.11)
+step "setup: ansible-core 2.16 (.venv216), docs tools (.venv-docs), galaxy-importer (.venv-importer)"
+# Separate environments: galaxy-importer pins its own ansible-core and ansible-lint.
+make_venv "$ROOT/.venv216" "$PY311" 'ansible-core>=2.16,<2.17' -r "$ROOT/tests/unit/requirements.txt" \
+  -r "$ROOT/tests/integration/requirements.txt" pytest-xdist pytest-mock mock || exit 1
+make_venv "$ROOT/.venv-docs" "$PY311" 'ansible-core>=2.19,<2.20' antsibull-docs sphinx sphinx-ansible-theme ansible-pygments || exit 1
+make_venv "$ROOT/.venv-importer" "$PY311" galaxy-importer || exit 1
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -53,6 +62,25 @@ run "ansible-test integration -vvvv (py3.11, core 2.19) + secret leak check" int
 cp tests/output/junit/*.xml "$JUNIT/" 2>/dev/null
 run "ansible-lint (production profile)" ansible-lint --nocolor
 run "changelog lint" antsibull-changelog lint
+changelog_in_sync() {
+  antsibull-changelog generate --output "$WORK/CHANGELOG.md" --output-format md && diff -u CHANGELOG.md "$WORK/CHANGELOG.md" &&
+    echo "CHANGELOG.md matches changelogs/changelog.yaml"
+}
+run "CHANGELOG.md matches changelogs/changelog.yaml" changelog_in_sync
+# Offline: intersphinx cannot reach its inventories, so it is left out and the labels it would resolve are tolerated.
+docs_check() {
+  local site=$WORK/docsite docs_path="$ROOT/.venv-docs/bin:$PATH"
+  PATH=$docs_path antsibull-docs lint-collection-docs --plugin-docs . || return 1
+  mkdir -p "$site" && PATH=$docs_path antsibull-docs sphinx-init --use-current --dest-dir "$site" community.rocketchat >/dev/null &&
+    (cd "$site" && mkdir -p rst && chmod og-w rst &&
+      PATH=$docs_path antsibull-docs --config-file antsibull-docs.cfg collection --cleanup everything --use-current --dest-dir rst \
+        community.rocketchat >/dev/null &&
+      PATH=$docs_path sphinx-build -M html rst build -c . -q -D extensions=sphinx.ext.autodoc,sphinx_antsibull_ext -w warnings.log \
+        --keep-going 2>/dev/null) &&
+    ! grep -v -E "undefined label: '(common_return_values|ansible_configuration_settings)'" "$site/warnings.log" &&
+    echo "docsite built: $site/build/html"
+}
+run "antsibull-docs lint + docsite build" docs_check
 build_and_document() {
   rm -rf "$WORK/dist" && ansible-galaxy collection build --output-path "$WORK/dist" . &&
     ansible-galaxy collection install -p "$WORK/dist/installed" "$WORK"/dist/community-rocketchat-*.tar.gz &&
@@ -60,6 +88,22 @@ build_and_document() {
     echo "built and installed $(basename "$WORK"/dist/community-rocketchat-*.tar.gz); ansible-doc renders"
 }
 run "galaxy build + install + ansible-doc" build_and_document
+galaxy_import() {  # galaxy-importer exits 0 even with warnings: fail on any WARNING or ERROR line
+  mkdir -p "$WORK/importer" &&
+    printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nRUN_ANSIBLE_DOC = True\nTMP_ROOT_DIR = %s\n' \
+      "$WORK/importer" >"$WORK/importer.cfg" &&
+    (cd "$WORK/importer" && PATH="$ROOT/.venv-importer/bin:$PATH" GALAXY_IMPORTER_CONFIG="$WORK/importer.cfg" \
+      python -m galaxy_importer.main "$WORK"/dist/community-rocketchat-*.tar.gz) >"$WORK/importer.log" 2>&1
+  local rc=$?
+  cat "$WORK/importer.log"
+  [ $rc -eq 0 ] && grep -q '^Importer processing completed successfully' "$WORK/importer.log" && ! grep -q -E '(WARNING|ERROR)' "$WORK/importer.log"
+}
+run "galaxy-importer (no warnings)" galaxy_import
+
+rm -rf tests/output
+run "ansible-test sanity (py3.11, core 2.16)" env PATH="$ROOT/.venv216/bin:$PATH" ansible-test sanity --local --python 3.11 --color no
+run "ansible-test units (py3.11, core 2.16)" env PATH="$ROOT/.venv216/bin:$PATH" ansible-test units --local --python 3.11 --color no
+for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/core216-$(basename "$f")"; done
 
 if [ -n "$PY312" ]; then
   rm -rf tests/output

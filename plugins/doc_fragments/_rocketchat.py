@@ -47,6 +47,7 @@ options:
     description:
       - Whether to verify the server's TLS certificate.
       - Prefer O(ca_path) to V(false) for servers with a private or self-signed certificate.
+      - Has no effect when O(ca_path) is set; the certificate is then always verified with that CA bundle.
       - If not set, the value of the E(ROCKETCHAT_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
@@ -78,6 +79,16 @@ notes:
     limiter answers HTTP 429, the module waits until the limit resets (at most O(rate_limit_max_wait)) and tries again.
   - Redirects are not followed, so that credentials are never sent to another address; set O(api_url) to the address
     the server answers on.
+seealso:
+  - name: Authentication guide
+    description: Personal access tokens, passwords, two-factor authentication, TLS and the environment variables.
+    link: https://github.com/ansible-collections/community.rocketchat/blob/main/docs/docsite/rst/guide_authentication.rst
+  - name: AWX and execution environments guide
+    description: The credential type for AWX and Automation Controller, and execution environments.
+    link: https://github.com/ansible-collections/community.rocketchat/blob/main/docs/docsite/rst/guide_awx.rst
+  - name: Troubleshooting guide
+    description: The error messages of the modules and what to do about them.
+    link: https://github.com/ansible-collections/community.rocketchat/blob/main/docs/docsite/rst/guide_troubleshooting.rst
 requirements:
   - requests
 """

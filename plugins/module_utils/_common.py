@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import (
     DEFAULT_RATE_LIMIT_MAX_WAIT,
@@ -37,10 +38,22 @@ ENV_VARS = {
 }
 
 
+def env_fallback_unless_empty(*names):
+    """The value of the first of these environment variables that is set and not empty.
+
+    Like Ansible's env_fallback, except that empty variables count as unset: AWX injects blank credential fields as empty
+    strings, and an empty ROCKETCHAT_VALIDATE_CERTS or ROCKETCHAT_TIMEOUT would otherwise fail type conversion.
+    """
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
 def rocketchat_argument_spec(**extra):
     """The connection options every module shares, plus the module's own options."""
     def option(name, **spec):
-        return dict(spec, fallback=(env_fallback, [ENV_VARS[name]]))
+        return dict(spec, fallback=(env_fallback_unless_empty, [ENV_VARS[name]]))
 
     spec = dict(
         # Not required=True: a missing URL gets a message that also names the environment variable.
