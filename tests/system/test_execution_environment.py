@@ -66,8 +66,9 @@ def test_the_image_build_installs_the_python_requirements_of_the_modules(build_c
     ansible_galaxy = os.path.join(os.path.dirname(sys.executable), 'ansible-galaxy')
     # As the Containerfile's galaxy stage does, from the context's _build directory.
     installed = subprocess.run(
-        [ansible_galaxy, 'collection', 'install', '-r', 'requirements.yml', '--collections-path', str(collections)],
-        cwd=context / '_build', env=dict(os.environ, ANSIBLE_GALAXY_DISABLE_GPG_VERIFY='1'),
+        [ansible_galaxy, 'collection', 'install', '--force', '-r', 'requirements.yml', '--collections-path', str(collections)],
+        # Only the image's collections path counts: a copy of the collection elsewhere must not make the install a no-op.
+        cwd=context / '_build', env=dict(os.environ, ANSIBLE_GALAXY_DISABLE_GPG_VERIFY='1', ANSIBLE_COLLECTIONS_PATH=str(collections)),
         capture_output=True, text=True, check=False)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     # As the builder stage does: the introspection script of the build context writes what pip installs.
