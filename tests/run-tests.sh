@@ -100,6 +100,21 @@ galaxy_import() {  # galaxy-importer exits 0 even with warnings: fail on any WAR
 }
 run "galaxy-importer (no warnings)" galaxy_import
 
+# The modules claim Python 3.9 and later: compile and import them on the oldest and newest Pythons here, and run the
+# unit tests on the oldest.
+PY39=$(find_python 3.9) || PY39=
+PY313=$(find_python 3.13) || PY313=
+if [ -n "$PY39" ] && [ -n "$PY313" ]; then
+  oldest_newest_path="$(dirname "$PY39"):$(dirname "$PY313"):$PATH"
+  run "ansible-test sanity compile+import (py3.9 and py3.13, core 2.19)" env PATH="$oldest_newest_path" \
+    sh -c 'ansible-test sanity --local --python 3.9 --test compile --test import --color no &&
+           ansible-test sanity --local --python 3.13 --test compile --test import --color no'
+  run "ansible-test units (py3.9, core 2.19)" env PATH="$oldest_newest_path" ansible-test units --venv --python 3.9 --color no
+  for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/py39-$(basename "$f")"; done
+else
+  failed_steps+=("Python 3.9 or 3.13 not found: the oldest and newest module Pythons were not tested")
+fi
+
 rm -rf tests/output
 run "ansible-test sanity (py3.11, core 2.16)" env PATH="$ROOT/.venv216/bin:$PATH" ansible-test sanity --local --python 3.11 --color no
 run "ansible-test units (py3.11, core 2.16)" env PATH="$ROOT/.venv216/bin:$PATH" ansible-test units --local --python 3.11 --color no
