@@ -512,9 +512,12 @@ def ensure_present(module, client):
                 'an integration, leave integration_id out and give name and type. Nothing was changed')
     else:
         doc = find_integration(client, name=params['name'], type_=type_)
-    type_ = doc['type'] if doc else type_
     try:
-        check_fields(params, type_, creating=doc is None)
+        if not type_:
+            # Found by id without a type: only now is it known which options belong to the integration.
+            type_ = doc['type']
+            check_fields(params, type_, creating=False)
+        # The stored event decides which options it ignores when the task does not set one.
         check_event_fields(params, params.get('event') or (doc or {}).get('event'))
     except FieldError as exc:
         raise IntegrationError(f'{exc}. Nothing was changed') from exc
