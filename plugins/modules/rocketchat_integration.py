@@ -276,20 +276,16 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 from ansible_collections.community.rocketchat.plugins.module_utils._common import rocketchat_argument_spec, rocketchat_client
+from ansible_collections.community.rocketchat.plugins.module_utils._converge import create_settled, remove, update
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
     EVENTS,
     RETRY_DELAYS,
     UPDATE_TOKEN_CHOICES,
     FieldError,
-    apply_fields,
     check_event_fields,
     check_fields,
-    create_payload,
     desired_fields,
-    differences,
-    update_payload,
     view,
 )
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
@@ -298,15 +294,8 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     TYPE_CHOICES,
     IntegrationError,
     api_type,
-    describe,
-    find_by_name,
     find_integration,
-    is_permission_error,
     mask_secrets,
-    oldest,
-    permission_hint,
-    remove_integration,
-    short_type,
 )
 
 ARGUMENT_SPEC = dict(
@@ -373,6 +362,19 @@ def check_options(params):
     return None
 
 
+def result_of(module, client, change, with_options=True):
+    """The task result for a Change: the integration with secrets masked, the webhook URL, the diff."""
+    doc = change.after if change.after else change.before
+    result = dict(changed=change.changed, integration=mask_secrets(doc), msg=change.msg)
+    if with_options:
+        result['changed_options'] = change.changed_options
+    if doc.get('type') == INCOMING and change.after.get('_id') and change.after.get('token'):
+        result['webhook_url'] = f"{client.base_url}/hooks/{doc['_id']}/{doc['token']}"
+    if module._diff and change.changed:
+        result['diff'] = dict(before=view(change.before), after=view(change.after, token_changed=change.token_changed))
+    return result
+
+
 def ensure_absent(module, client):
     """Remove the integration the options name, if it exists. Returns the task result."""
     params = module.params
@@ -381,123 +383,7 @@ def ensure_absent(module, client):
                            target_url=params.get('target_url'), type_=wanted_type)
     if not doc:
         return dict(changed=False, integration={}, msg='No such integration; nothing to remove')
-    removed = module.check_mode or remove_integration(client, doc)
-    before = mask_secrets(doc)
-    if not removed:
-        # Someone else removed it between our read and our remove: the state is as requested, but not by us.
-        return dict(changed=False, integration=before, msg=f'{describe(doc)} was already removed')
-    result = dict(changed=True, integration=before,
-                  msg=f'{"Would remove" if module.check_mode else "Removed"} {describe(doc)}')
-    if module._diff:
-        result['diff'] = dict(before=view(doc), after={})
-    return result
-
-
-def write_error(exc, action, type_, doc=None):
-    """An IntegrationError for a failed create or update, naming what was refused and why."""
-    what = describe(doc) if doc else f'{short_type(type_)} integration'
-    if is_permission_error(exc):
-        return IntegrationError(f'Rocket.Chat refused to {action} the {what} ({exc.error}): {permission_hint(type_)}. '
-                                'Nothing was changed')
-    return IntegrationError(f'Rocket.Chat refused to {action} the {what}: {exc.error or exc}. Nothing was changed')
-
-
-def present_result(module, client, doc, changed, changed_options, msg, before=None, token_changed=False):
-    result = dict(changed=changed, changed_options=changed_options, integration=mask_secrets(doc), msg=msg)
-    if doc.get('type') == INCOMING and doc.get('_id') and doc.get('token'):
-        result['webhook_url'] = f"{client.base_url}/hooks/{doc['_id']}/{doc['token']}"
-    if module._diff and changed:
-        result['diff'] = dict(before=view(before), after=view(doc, token_changed=token_changed))
-    return result
-
-
-def create(module, client, type_, desired):
-    """Create the integration (in check mode, predict it)."""
-    predicted = apply_fields({}, desired, type_)
-    name = desired.get('name')
-    if module.check_mode:
-        return present_result(module, client, predicted, True, list(desired), f'Would create {short_type(type_)} '
-                              f'integration {name!r}')
-    try:
-        created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
-    except RocketChatError as exc:
-        if exc.answer_lost:
-            # Never create twice: whether the create happened is read from the server, not guessed.
-            found = find_by_name(client, name, type_)
-            if not found:
-                raise IntegrationError(
-                    f'The answer to the creation of the {short_type(type_)} integration {name!r} was lost ({exc}), and the '
-                    'server does not have it: nothing was created. Run the task again') from exc
-            created = oldest(found)
-        elif exc.status in (400, 403):
-            raise write_error(exc, 'create', type_) from exc
-        else:
-            raise
-    return settle_concurrent_creation(module, client, created, desired)
-
-
-def settle_concurrent_creation(module, client, created, desired):
-    """Make sure one integration of the name exists when other runs created it at the same time.
-
-    Rocket.Chat does not keep names unique. Every run that created one keeps the oldest and removes its own, so that
-    parallel runs converge on one integration; the kept one is then brought to the desired options.
-    """
-    type_, name = created['type'], created.get('name')
-    same = find_by_name(client, name, type_)
-    keeper = oldest(same) if same else created
-    msg = f'Created {describe(created)}'
-    if created.get('_id') and keeper['_id'] != created['_id']:
-        remove_integration(client, created)
-        msg = f'{describe(keeper)} was created at the same time by another run; kept it and removed the copy {created["_id"]}'
-        result = update(module, client, keeper, desired)
-        return dict(result, changed=True, msg=msg + ('; ' + result['msg'] if result['changed'] else ''))
-    return present_result(module, client, created, True, list(desired), msg)
-
-
-def update(module, client, doc, desired):
-    """Update the options that differ (in check mode, predict the update)."""
-    params = module.params
-    type_ = doc['type']
-    compare_token = params['update_token'] == 'always' or not doc.get('token')
-    if not compare_token:
-        desired = {option: value for option, value in desired.items() if option != 'token'}
-    changed_options = differences(doc, desired, compare_token=compare_token)
-    if not changed_options:
-        return present_result(module, client, doc, False, [], f'{describe(doc)} is up to date')
-    token = None
-    if type_ == OUTGOING:
-        token = params.get('token') if 'token' in changed_options else doc.get('token')
-        if not token:
-            raise IntegrationError(
-                f'Rocket.Chat requires a token to update an outgoing integration, and {describe(doc)} has none: set token. '
-                'Nothing was changed')
-    predicted = apply_fields(doc, desired)
-    token_changed = 'token' in changed_options
-    verb = 'Would update' if module.check_mode else 'Updated'
-    msg = f"{verb} {describe(predicted)}: {', '.join(changed_options)}"
-    if module.check_mode:
-        return present_result(module, client, predicted, True, changed_options, msg, before=doc, token_changed=token_changed)
-    payload = update_payload(doc, desired, token)
-    try:
-        updated = client.put('integrations.update', payload).get('integration') or predicted
-    except RocketChatError as exc:
-        if exc.answer_lost:
-            # An update carries the whole integration, so sending it again is harmless; first see if it landed.
-            updated = find_integration(client, integration_id=doc['_id'], type_=type_)
-            if updated is None:
-                raise IntegrationError(f'{describe(doc)} disappeared while it was being updated; nothing to update') from exc
-            if differences(updated, desired, compare_token=compare_token):
-                updated = client.put('integrations.update', payload).get('integration') or predicted
-        elif exc.status in (400, 403):
-            raise write_error(exc, 'update', type_, doc) from exc
-        else:
-            raise
-    ignored = differences(updated, desired, compare_token=compare_token)
-    if ignored:
-        # Some Rocket.Chat versions silently drop some changes (for example the post-as user of incoming hooks).
-        module.warn(f"Rocket.Chat accepted the update of {describe(updated)} but did not store: {', '.join(ignored)}; "
-                    'the next run will try again. Check the server version and its logs')
-    return present_result(module, client, updated, True, changed_options, msg, before=doc, token_changed=token_changed)
+    return result_of(module, client, remove(client, doc, module.check_mode), with_options=False)
 
 
 def ensure_present(module, client):
@@ -523,8 +409,10 @@ def ensure_present(module, client):
         raise IntegrationError(f'{exc}. Nothing was changed') from exc
     desired = desired_fields(params, type_)
     if doc is None:
-        return create(module, client, type_, desired)
-    return update(module, client, doc, desired)
+        change = create_settled(client, type_, desired, module.check_mode, params['update_token'], module.warn)
+    else:
+        change = update(client, doc, desired, params['update_token'], module.check_mode, module.warn)
+    return result_of(module, client, change)
 
 
 def main():

@@ -1,0 +1,163 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Bringing one integration to the desired fields: create, update, settle parallel creations.
+
+PRIVATE to this collection: the interface may change without notice.
+One implementation for every module that writes integrations, so that they agree on what "unchanged" means and on
+how a lost answer or a parallel run is handled. No Ansible imports: check mode and warnings come in as arguments.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
+from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
+    apply_fields,
+    create_payload,
+    differences,
+    update_payload,
+)
+from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
+    OUTGOING,
+    IntegrationError,
+    describe,
+    find_by_name,
+    find_integration,
+    is_permission_error,
+    oldest,
+    permission_hint,
+    remove_integration,
+    short_type,
+)
+
+CREATED, UPDATED, UNCHANGED, REMOVED = 'created', 'updated', 'unchanged', 'removed'
+
+
+class Change:
+    """What bringing one integration to the desired state did, or would do in check mode.
+
+    before/after are integration documents (with secrets: mask them before output); after of a predicted creation
+    has no _id. changed can be true for an UNCHANGED action when a parallel run's copy was removed.
+    """
+
+    def __init__(self, action, before, after, msg, changed_options=(), token_changed=False, changed=None):
+        self.action = action
+        self.before = before or {}
+        self.after = after or {}
+        self.msg = msg
+        self.changed_options = list(changed_options)
+        self.token_changed = token_changed
+        self.changed = action != UNCHANGED if changed is None else changed
+
+
+def write_error(exc, action, type_, doc=None):
+    """An IntegrationError for a refused create or update, naming what was refused and why."""
+    what = describe(doc) if doc else f'{short_type(type_)} integration'
+    if is_permission_error(exc):
+        return IntegrationError(f'Rocket.Chat refused to {action} the {what} ({exc.error}): {permission_hint(type_)}. '
+                                'Nothing was changed')
+    return IntegrationError(f'Rocket.Chat refused to {action} the {what}: {exc.error or exc}. Nothing was changed')
+
+
+def create(client, type_, desired, check_mode):
+    """Create an integration with the desired fields (in check mode, predict it)."""
+    predicted = apply_fields({}, desired, type_)
+    name = desired.get('name')
+    if check_mode:
+        return Change(CREATED, None, predicted, f'Would create {short_type(type_)} integration {name!r}', list(desired))
+    try:
+        created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
+    except RocketChatError as exc:
+        if exc.answer_lost:
+            # Never create twice: whether the create happened is read from the server, not guessed.
+            found = find_by_name(client, name, type_)
+            if not found:
+                raise IntegrationError(
+                    f'The answer to the creation of the {short_type(type_)} integration {name!r} was lost ({exc}), and the '
+                    'server does not have it: nothing was created. Run the task again') from exc
+            created = oldest(found)
+        elif exc.status in (400, 403):
+            raise write_error(exc, 'create', type_) from exc
+        else:
+            raise
+    return Change(CREATED, None, created, f'Created {describe(created)}', list(desired))
+
+
+def settle_creation(client, change, desired, same_name, update_token='always', warn=None):
+    """Make sure one integration of the name is left when other runs created it at the same time.
+
+    Rocket.Chat does not keep names unique. Every run that created one keeps the oldest (same_name: the integrations
+    of the created one's type and name, read after the creation) and removes its own, so that parallel runs converge
+    on one integration; the kept one is then brought to the desired fields.
+    """
+    created = change.after
+    keeper = oldest(same_name) if same_name else created
+    if not created.get('_id') or keeper['_id'] == created['_id']:
+        return change
+    remove_integration(client, created)
+    msg = f'{describe(keeper)} was created at the same time by another run; kept it and removed the copy {created["_id"]}'
+    result = update(client, keeper, desired, update_token, check_mode=False, warn=warn)
+    result.changed = True
+    result.msg = msg + ('; ' + result.msg if result.action == UPDATED else '')
+    return result
+
+
+def create_settled(client, type_, desired, check_mode, update_token='always', warn=None):
+    """create(), then settle_creation() against a fresh read of the integrations of that name."""
+    change = create(client, type_, desired, check_mode)
+    if check_mode or not change.after.get('_id'):
+        return change
+    return settle_creation(client, change, desired, find_by_name(client, desired.get('name'), type_), update_token, warn)
+
+
+def update(client, doc, desired, update_token='always', check_mode=False, warn=None):
+    """Update the fields of doc that differ from desired (in check mode, predict the update)."""
+    type_ = doc['type']
+    compare_token = update_token == 'always' or not doc.get('token')
+    if not compare_token:
+        desired = {option: value for option, value in desired.items() if option != 'token'}
+    changed_options = differences(doc, desired, compare_token=compare_token)
+    if not changed_options:
+        return Change(UNCHANGED, doc, doc, f'{describe(doc)} is up to date')
+    token = None
+    if type_ == OUTGOING:
+        token = desired.get('token') if 'token' in changed_options else doc.get('token')
+        if not token:
+            raise IntegrationError(
+                f'Rocket.Chat requires a token to update an outgoing integration, and {describe(doc)} has none: set token. '
+                'Nothing was changed')
+    predicted = apply_fields(doc, desired)
+    token_changed = 'token' in changed_options
+    msg = f"{'Would update' if check_mode else 'Updated'} {describe(predicted)}: {', '.join(changed_options)}"
+    if check_mode:
+        return Change(UPDATED, doc, predicted, msg, changed_options, token_changed)
+    payload = update_payload(doc, desired, token)
+    try:
+        updated = client.put('integrations.update', payload).get('integration') or predicted
+    except RocketChatError as exc:
+        if exc.answer_lost:
+            # An update carries the whole integration, so sending it again is harmless; first see if it landed.
+            updated = find_integration(client, integration_id=doc['_id'], type_=type_)
+            if updated is None:
+                raise IntegrationError(f'{describe(doc)} disappeared while it was being updated; nothing to update') from exc
+            if differences(updated, desired, compare_token=compare_token):
+                updated = client.put('integrations.update', payload).get('integration') or predicted
+        elif exc.status in (400, 403):
+            raise write_error(exc, 'update', type_, doc) from exc
+        else:
+            raise
+    ignored = differences(updated, desired, compare_token=compare_token)
+    if ignored and warn:
+        # Some Rocket.Chat versions silently drop some changes (for example the post-as user of incoming hooks).
+        warn(f"Rocket.Chat accepted the update of {describe(updated)} but did not store: {', '.join(ignored)}; "
+             'the next run will try again. Check the server version and its logs')
+    return Change(UPDATED, doc, updated, msg, changed_options, token_changed)
+
+
+def remove(client, doc, check_mode):
+    """Remove doc (in check mode, predict it). An UNCHANGED change when someone else removed it first."""
+    if not check_mode and not remove_integration(client, doc):
+        # Someone else removed it between our read and our remove: the state is as requested, but not by us.
+        return Change(UNCHANGED, doc, None, f'{describe(doc)} was already removed')
+    return Change(REMOVED, doc, None, f'{"Would remove" if check_mode else "Removed"} {describe(doc)}')
