@@ -67,6 +67,32 @@ RETRY_DELAYS = ['powers-of-ten', 'powers-of-two', 'increments-of-two']
 UPDATE_TOKEN_CHOICES = ['always', 'on_create']
 CHANGED_SECRET = MASK + ' (changed)'
 
+# The argument spec of the options that are fields, shared by the modules that write integrations (the single one
+# takes them as options, the bulk one as suboptions of each item), so that both take and default them alike.
+FIELD_ARGUMENT_SPEC = dict(
+    enabled=dict(type='bool', default=True),
+    channel=dict(type='list', elements='str'),
+    username=dict(type='str'),
+    alias=dict(type='str'),
+    avatar=dict(type='str'),
+    emoji=dict(type='str'),
+    script_enabled=dict(type='bool'),
+    script=dict(type='str'),
+    override_destination_channel_enabled=dict(type='bool'),
+    event=dict(type='str', choices=list(EVENTS)),
+    urls=dict(type='list', elements='str'),
+    trigger_words=dict(type='list', elements='str'),
+    trigger_word_anywhere=dict(type='bool'),
+    token=dict(type='str', no_log=True),
+    update_token=dict(type='str', choices=UPDATE_TOKEN_CHOICES, default='always'),
+    target_room=dict(type='str'),
+    impersonate_user=dict(type='bool'),
+    run_on_edits=dict(type='bool'),
+    retry_failed_calls=dict(type='bool'),
+    retry_count=dict(type='int'),
+    retry_delay=dict(type='str', choices=RETRY_DELAYS),
+)
+
 
 class FieldError(ValueError):
     """Options that cannot describe a valid integration; the message names them and the fix."""

@@ -279,9 +279,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.community.rocketchat.plugins.module_utils._common import rocketchat_argument_spec, rocketchat_client
 from ansible_collections.community.rocketchat.plugins.module_utils._converge import create_settled, remove, update
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
-    EVENTS,
-    RETRY_DELAYS,
-    UPDATE_TOKEN_CHOICES,
+    FIELD_ARGUMENT_SPEC,
     FieldError,
     check_event_fields,
     check_fields,
@@ -304,27 +302,7 @@ ARGUMENT_SPEC = dict(
     integration_id=dict(type='str'),
     name=dict(type='str'),
     target_url=dict(type='str'),
-    enabled=dict(type='bool', default=True),
-    channel=dict(type='list', elements='str'),
-    username=dict(type='str'),
-    alias=dict(type='str'),
-    avatar=dict(type='str'),
-    emoji=dict(type='str'),
-    script_enabled=dict(type='bool'),
-    script=dict(type='str'),
-    override_destination_channel_enabled=dict(type='bool'),
-    event=dict(type='str', choices=list(EVENTS)),
-    urls=dict(type='list', elements='str'),
-    trigger_words=dict(type='list', elements='str'),
-    trigger_word_anywhere=dict(type='bool'),
-    token=dict(type='str', no_log=True),
-    update_token=dict(type='str', choices=UPDATE_TOKEN_CHOICES, default='always'),
-    target_room=dict(type='str'),
-    impersonate_user=dict(type='bool'),
-    run_on_edits=dict(type='bool'),
-    retry_failed_calls=dict(type='bool'),
-    retry_count=dict(type='int'),
-    retry_delay=dict(type='str', choices=RETRY_DELAYS),
+    **FIELD_ARGUMENT_SPEC,
 )
 LOOKUP_KEYS = ('integration_id', 'name', 'target_url')
 

@@ -1,0 +1,323 @@
+#!/usr/bin/python
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rocketchat_integrations
+short_description: Make a Rocket.Chat server's set of integrations (webhooks) match a list, optionally removing the rest
+version_added: "1.1.0"
+description:
+  - Declares many incoming and outgoing integrations in one task. Each entry of O(integrations) is found by its type
+    and exact name, then created, updated or removed, with the same options and the same comparison as
+    M(community.rocketchat.rocketchat_integration).
+  - With O(purge=true), the integrations inside a scope (one O(type), optionally only names starting with
+    O(name_prefix)) that the list does not name are removed. Nothing outside the scope is ever touched.
+  - Reads the server's integrations once (every page), then sends only the writes that are needed. Every entry is
+    checked before the first write, so one bad entry means that nothing is changed.
+  - Secrets (the integrations' C(token)) are never shown in the output or in diffs.
+author:
+  - community.rocketchat maintainers (@ansible-collections)
+extends_documentation_fragment:
+  - community.rocketchat._rocketchat
+  - community.rocketchat._rocketchat.actiongroup_rocketchat
+  - community.rocketchat._rocketchat.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the server and predicts the same C(changed), lists and diff as a real run.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows every integration in the scope before and after, by option name, with tokens masked.
+  idempotent:
+    support: full
+options:
+  integrations:
+    description:
+      - The integrations to create, update or remove. An entry is identified by its O(integrations[].type) and its
+        exact, case-sensitive O(integrations[].name); the same pair may appear only once.
+      - Each entry takes the options of M(community.rocketchat.rocketchat_integration) that describe an integration,
+        with the same meaning, defaults and requirements. As there, the options needed to create an integration are
+        required for every entry with O(integrations[].state=present), so that the list converges on any server.
+      - Every entry must lie inside the scope that O(type) and O(name_prefix) give.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The exact name of the integration.
+        type: str
+        required: true
+      type:
+        description:
+          - The kind of integration. Defaults to O(type); required when O(type) is not set.
+          - When O(type) is set, it must be the same kind.
+        type: str
+        choices: [incoming, outgoing, webhook-incoming, webhook-outgoing]
+      state:
+        description: V(present) creates or updates the integration; V(absent) removes it if it exists.
+        type: str
+        choices: [absent, present]
+        default: present
+      enabled:
+        description: Whether the integration is active.
+        type: bool
+        default: true
+      channel:
+        description:
+          - Where an incoming integration posts, or which rooms an outgoing one listens to (V(#room) or V(@user)
+            entries; outgoing ones also take V(all_public_channels), V(all_private_groups), V(all_direct_messages)).
+          - A list or a comma-separated string; compared as a set.
+        type: list
+        elements: str
+      username:
+        description: The user the integration posts or replies as.
+        type: str
+      alias:
+        description: The sender name shown instead of O(integrations[].username)'s.
+        type: str
+      avatar:
+        description: The URL of the image shown as the messages' avatar.
+        type: str
+      emoji:
+        description: An emoji shown as the messages' avatar, for example V(:ghost:).
+        type: str
+      script_enabled:
+        description: Whether O(integrations[].script) runs.
+        type: bool
+      script:
+        description: The script that processes the data.
+        type: str
+      override_destination_channel_enabled:
+        description: Incoming only. Whether a message sent to the webhook may name its own channel.
+        type: bool
+      event:
+        description: Outgoing only. What triggers the calls to O(integrations[].urls).
+        type: str
+        choices: [sendMessage, fileUploaded, roomArchived, roomCreated, roomJoined, roomLeft, userCreated]
+      urls:
+        description: Outgoing only. The URLs that Rocket.Chat calls.
+        type: list
+        elements: str
+      trigger_words:
+        description: Outgoing only, with the V(sendMessage) event. Words that trigger the integration.
+        type: list
+        elements: str
+      trigger_word_anywhere:
+        description: Outgoing only. Whether a trigger word anywhere in the message counts.
+        type: bool
+      token:
+        description:
+          - Outgoing only. The token Rocket.Chat sends with each call. Never shown.
+          - Rocket.Chat needs it to update an outgoing integration that was created without one.
+        type: str
+      update_token:
+        description:
+          - V(always) makes an existing integration's token equal to O(integrations[].token); V(on_create) sets it
+            only when the integration is created.
+        type: str
+        choices: [always, on_create]
+        default: always
+      target_room:
+        description: Outgoing only. The room that replies go to; required for the V(userCreated) event.
+        type: str
+      impersonate_user:
+        description: Outgoing only. Whether replies are posted as the user who triggered the integration.
+        type: bool
+      run_on_edits:
+        description: Outgoing only. Whether editing a message triggers the integration again.
+        type: bool
+      retry_failed_calls:
+        description: Outgoing only. Whether failed calls are retried.
+        type: bool
+      retry_count:
+        description: Outgoing only. How often a failed call is retried.
+        type: int
+      retry_delay:
+        description: Outgoing only. How the wait between retries grows.
+        type: str
+        choices: [powers-of-ten, powers-of-two, increments-of-two]
+  purge:
+    description:
+      - Also remove the integrations inside the scope (O(type), O(name_prefix)) that O(integrations) does not name.
+      - Requires O(type). When O(integrations) names nothing to keep, the purge would remove everything in the scope;
+        the task then fails unless O(allow_empty_purge=true).
+    type: bool
+    default: false
+  type:
+    description:
+      - The kind of integrations this task manages, and the default of O(integrations[].type).
+      - Required with O(purge=true). V(webhook-incoming) and V(webhook-outgoing) are accepted as aliases.
+    type: str
+    choices: [incoming, outgoing, webhook-incoming, webhook-outgoing]
+  name_prefix:
+    description:
+      - Narrows the scope to the integrations whose name starts with this text (case-sensitive), for example V(ci-).
+      - Every entry of O(integrations) must start with it.
+    type: str
+  allow_empty_purge:
+    description:
+      - With O(purge=true), allows a list that names nothing to keep (empty, or only entries with
+        O(integrations[].state=absent)), which removes every integration in the scope.
+    type: bool
+    default: false
+notes:
+  - The scope is every integration of O(type) whose name starts with O(name_prefix); without either, every
+    integration the user may see. The diff shows the scope, and O(purge) removes only inside it.
+  - When the server holds two integrations of the same type and name that the task would touch (named in the list,
+    or inside the scope of a purge), the task fails, lists their ids and changes nothing.
+  - Writes are sent one at a time, in the order of the list, removals by O(purge) last. When a write fails, the task
+    fails with the writes done so far in RV(created), RV(updated) and RV(removed); running it again finishes the job.
+  - A user that holds only the C(manage-own-*-integrations) permissions sees only the integrations it created, so a
+    purge by such a user never removes anyone else's.
+seealso:
+  - module: community.rocketchat.rocketchat_integration
+  - module: community.rocketchat.rocketchat_integration_info
+"""
+
+EXAMPLES = r"""
+- name: Our CI hooks are exactly these; remove any other outgoing integration whose name starts with "ci-"
+  community.rocketchat.rocketchat_integrations:
+    api_url: https://chat.example.com
+    api_user_id: "{{ rocketchat_user_id }}"
+    api_token: "{{ rocketchat_token }}"
+    type: outgoing
+    name_prefix: ci-
+    purge: true
+    integrations:
+      - name: ci-deploy
+        event: sendMessage
+        channel: ["#ops"]
+        trigger_words: ["!deploy"]
+        urls: ["https://ci.example.com/hooks/deploy"]
+        username: rocket.cat
+        token: "{{ ci_hook_secret }}"
+      - name: ci-build
+        event: sendMessage
+        channel: ["#builds"]
+        trigger_words: ["!build"]
+        urls: ["https://ci.example.com/hooks/build"]
+        username: rocket.cat
+        token: "{{ ci_hook_secret }}"
+  diff: true
+
+- name: Keep two incoming webhooks, and make sure an old one is gone; nothing else is touched
+  community.rocketchat.rocketchat_integrations:
+    integrations:
+      - {type: incoming, name: Monitoring alerts, channel: "#alerts", username: rocket.cat}
+      - {type: incoming, name: Backups, channel: "#ops", username: rocket.cat, emoji: ":floppy_disk:"}
+      - {type: incoming, name: Nagios (old), state: absent}
+  register: hooks
+
+- name: Hand each webhook URL to its sender (the URLs contain the hooks' tokens)
+  ansible.builtin.copy:
+    content: "{{ item.webhook_url }}"
+    dest: "/etc/senders/{{ item.name | replace(' ', '_') }}.url"
+    mode: "0600"
+  loop: "{{ (hooks.created + hooks.updated + hooks.unchanged) | selectattr('webhook_url', 'defined') }}"
+  no_log: true
+
+- name: Remove every incoming integration whose name starts with "test-"
+  community.rocketchat.rocketchat_integrations:
+    type: incoming
+    name_prefix: test-
+    purge: true
+    integrations: []
+    allow_empty_purge: true
+"""
+
+RETURN = r"""
+created:
+  description:
+    - The integrations that were (in check mode, would be) created, in the order of the list.
+    - Each has C(name), C(type) (V(incoming) or V(outgoing)), C(integration_id) (not for a predicted creation), and
+      for an incoming integration C(webhook_url).
+    - C(webhook_url) is B(sensitive), like RV(community.rocketchat.rocketchat_integration#module:webhook_url); it is
+      never part of a diff.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: Monitoring alerts, type: incoming, integration_id: 6543a1b2c3d4e5f607182930,
+            webhook_url: "https://chat.example.com/hooks/6543a1b2c3d4e5f607182930/aT0kenAT0kenAT0ken"}]
+updated:
+  description: The integrations that were (would be) updated, like RV(created), each with C(changed_options).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: ci-deploy, type: outgoing, integration_id: 6543a1b2c3d4e5f607182931, changed_options: [urls]}]
+removed:
+  description:
+    - The integrations that were (would be) removed, because an entry has O(integrations[].state=absent) or by
+      O(purge). Each has C(name), C(type), C(integration_id) and C(purged) (true when O(purge) removed it).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: ci-old, type: outgoing, integration_id: 6543a1b2c3d4e5f607182932, purged: true}]
+unchanged:
+  description:
+    - The entries of the list that needed no change, like RV(created). An entry with O(integrations[].state=absent)
+      that does not exist has no C(integration_id).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: Backups, type: incoming, integration_id: 6543a1b2c3d4e5f607182933}]
+msg:
+  description: What the task did, or would do in check mode.
+  returned: always
+  type: str
+  sample: "Created 1, updated 1, removed 1 (purged 1), unchanged 3 integrations"
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
+from ansible_collections.community.rocketchat.plugins.module_utils._common import (
+    explain_error,
+    rocketchat_argument_spec,
+    rocketchat_client,
+)
+from ansible_collections.community.rocketchat.plugins.module_utils._fields import FIELD_ARGUMENT_SPEC
+from ansible_collections.community.rocketchat.plugins.module_utils._integration import TYPE_CHOICES
+from ansible_collections.community.rocketchat.plugins.module_utils._integration_set import PlanError, converge, plan
+
+ITEM_SPEC = dict(
+    name=dict(type='str', required=True),
+    type=dict(type='str', choices=TYPE_CHOICES),
+    state=dict(type='str', choices=['absent', 'present'], default='present'),
+    **FIELD_ARGUMENT_SPEC,
+)
+ARGUMENT_SPEC = dict(
+    integrations=dict(type='list', elements='dict', required=True, options=ITEM_SPEC),
+    purge=dict(type='bool', default=False),
+    type=dict(type='str', choices=TYPE_CHOICES),
+    name_prefix=dict(type='str'),
+    allow_empty_purge=dict(type='bool', default=False),
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=rocketchat_argument_spec(**ARGUMENT_SPEC), supports_check_mode=True)
+    try:
+        desired_set = plan(module.params)
+    except PlanError as exc:
+        module.fail_json(msg=str(exc))
+    with rocketchat_client(module) as client:
+        outcome = converge(client, desired_set, module.check_mode, module.warn)
+        result = outcome.result(client.base_url, with_diff=module._diff)
+        error = outcome.error
+        if error is not None:
+            msg = explain_error(error, module.params) if isinstance(error, RocketChatError) else str(error)
+            done = outcome.summary(include_unchanged=False)
+            if isinstance(error, RocketChatError) and error.status:
+                result['status'] = error.status
+            # What was written before the failure is reported, so that nobody has to guess the server's state.
+            module.fail_json(msg=msg + (f'. Before that, the task {done}' if done else ''), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
