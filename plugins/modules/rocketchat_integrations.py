@@ -315,7 +315,8 @@ def main():
             if isinstance(error, RocketChatError) and error.status:
                 result['status'] = error.status
             # What was written before the failure is reported, so that nobody has to guess the server's state.
-            module.fail_json(msg=msg + (f'. Before that, the task {done}' if done else ''), **result)
+            result['msg'] = msg + (f'. Before that, the task {done}' if done else '')
+            module.fail_json(**result)
     module.exit_json(**result)
 
 
