@@ -173,6 +173,8 @@ notes:
   - Rocket.Chat stores the channel, URL and trigger word lists in the order given; this module compares them as sets.
 seealso:
   - module: community.rocketchat.rocketchat_integration_info
+  - module: community.rocketchat.rocketchat_integrations
+    description: Many integrations in one task, with a scoped purge.
   - name: Rocket.Chat integrations REST API
     description: The endpoints this module uses.
     link: https://developer.rocket.chat/apidocs/create-integration

@@ -35,6 +35,7 @@ notes:
   - A user that holds only the C(manage-own-*-integrations) permissions sees only the integrations it created.
 seealso:
   - module: community.rocketchat.rocketchat_integration
+  - module: community.rocketchat.rocketchat_integrations
 """
 
 EXAMPLES = r"""
