@@ -84,7 +84,8 @@ run "antsibull-docs lint + docsite build" docs_check
 build_and_document() {
   rm -rf "$WORK/dist" && ansible-galaxy collection build --output-path "$WORK/dist" . &&
     ansible-galaxy collection install -p "$WORK/dist/installed" "$WORK"/dist/community-rocketchat-*.tar.gz &&
-    ANSIBLE_COLLECTIONS_PATH=$WORK/dist/installed ansible-doc community.rocketchat.rocketchat_integration community.rocketchat.rocketchat_integration_info >/dev/null &&
+    ANSIBLE_COLLECTIONS_PATH=$WORK/dist/installed ansible-doc community.rocketchat.rocketchat_integration community.rocketchat.rocketchat_integration_info \
+      community.rocketchat.rocketchat_integrations >/dev/null &&
     echo "built and installed $(basename "$WORK"/dist/community-rocketchat-*.tar.gz); ansible-doc renders"
 }
 run "galaxy build + install + ansible-doc" build_and_document

@@ -45,6 +45,8 @@ REQUIRED = [
     'MANIFEST.json', 'FILES.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'changelogs/changelog.yaml',
     'meta/runtime.yml', 'meta/execution-environment.yml', 'requirements.txt',
     'plugins/modules/rocketchat_integration.py', 'plugins/modules/rocketchat_integration_info.py',
+    'plugins/modules/rocketchat_integrations.py', 'plugins/module_utils/_converge.py',
+    'plugins/module_utils/_integration_set.py',
     'plugins/module_utils/_client.py', 'plugins/module_utils/_common.py', 'plugins/doc_fragments/_rocketchat.py',
     'extensions/awx/credential_type/inputs.yml', 'extensions/awx/credential_type/injectors.yml',
     'docs/docsite/extra-docs.yml', 'docs/docsite/links.yml', 'docs/docsite/rst/guide_awx.rst',
