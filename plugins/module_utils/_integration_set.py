@@ -248,25 +248,35 @@ def converge(client, desired_set, check_mode, warn=None):
     try:
         outcome.before, groups = _read_scope(client, desired_set)
         _check_duplicates(desired_set, groups)
-        for entry in desired_set.entries:
-            doc = (groups.get(entry.key) or [None])[0]
-            if entry.state == 'absent':
-                change = remove(client, doc, check_mode) if doc else Change(
-                    UNCHANGED, None, None, f'{short_type(entry.type_)} integration {entry.name!r} does not exist')
-            elif doc is None:
-                change = create(client, entry.type_, entry.desired, check_mode)
-            else:
-                change = update(client, doc, entry.desired, entry.update_token, check_mode, warn)
-            outcome.changes.append((entry, change))
-        if desired_set.purge:
-            named = {entry.key for entry in desired_set.entries}
-            for doc in outcome.before:
-                if _key(doc) not in named:
-                    outcome.changes.append((None, remove(client, doc, check_mode)))
-        _settle_creations(client, desired_set, outcome, warn)
+        # A dry pass first: what only the server's state reveals (an outgoing integration stored without the token
+        # that an update needs) fails the task before the first write. It sends nothing.
+        _write(client, desired_set, outcome.before, groups, True, warn, [] if not check_mode else outcome.changes)
+        if not check_mode:
+            _write(client, desired_set, outcome.before, groups, False, warn, outcome.changes)
+            _settle_creations(client, desired_set, outcome, warn)
     except (IntegrationError, RocketChatError) as exc:
         outcome.error = exc
     return outcome
+
+
+def _write(client, desired_set, before, groups, check_mode, warn, changes):
+    """Create, update and remove what differs, entries in order and purges last; each Change is appended as it is
+    made, so that a failure leaves the record of what was done."""
+    for entry in desired_set.entries:
+        doc = (groups.get(entry.key) or [None])[0]
+        if entry.state == 'absent':
+            change = remove(client, doc, check_mode) if doc else Change(
+                UNCHANGED, None, None, f'{short_type(entry.type_)} integration {entry.name!r} does not exist')
+        elif doc is None:
+            change = create(client, entry.type_, entry.desired, check_mode)
+        else:
+            change = update(client, doc, entry.desired, entry.update_token, check_mode, warn)
+        changes.append((entry, change))
+    if desired_set.purge:
+        named = {entry.key for entry in desired_set.entries}
+        for doc in before:
+            if _key(doc) not in named:
+                changes.append((None, remove(client, doc, check_mode)))
 
 
 def _settle_creations(client, desired_set, outcome, warn):

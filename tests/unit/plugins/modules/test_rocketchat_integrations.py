@@ -231,3 +231,14 @@ def test_a_failed_read_fails_the_task_with_the_permission_needed(run_module, tra
     result, failed = run_module(module.main, dict(CI_SCOPE, integrations=[outgoing_item('ci-a')]))
     assert failed and 'manage-outgoing-integrations' in result['msg'] and writes(transport) == []
     assert result['changed'] is False and 'Before that' not in result['msg']
+
+
+def test_an_update_the_server_state_forbids_fails_before_the_first_write(run_module, transport):
+    # Rocket.Chat needs a token to update an outgoing integration; this one has none and the entry gives none.
+    no_token = outgoing_doc('o001', 'ci-b', token=None, emoji=':old:')
+    transport.on('GET', 'integrations.list', listing(no_token))
+    items = [outgoing_item('ci-a'), outgoing_item('ci-b', token=None, emoji=':new:')]
+    result, failed = run_module(module.main, dict(CI_SCOPE, integrations=items))
+    assert failed and writes(transport) == [] and result['changed'] is False
+    assert "Rocket.Chat requires a token to update an outgoing integration, and outgoing integration 'ci-b'" in result['msg']
+    assert result['created'] == [] and 'Before that' not in result['msg']
