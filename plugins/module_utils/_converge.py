@@ -51,9 +51,9 @@ class Change:
         self.changed = action != UNCHANGED if changed is None else changed
 
 
-def write_error(exc, action, type_, doc=None):
+def write_error(exc, action, type_, doc=None, name=None):
     """An IntegrationError for a refused create or update, naming what was refused and why."""
-    what = describe(doc) if doc else f'{short_type(type_)} integration'
+    what = describe(doc) if doc else f'{short_type(type_)} integration' + (f' {name!r}' if name else '')
     if is_permission_error(exc):
         return IntegrationError(f'Rocket.Chat refused to {action} the {what} ({exc.error}): {permission_hint(type_)}. '
                                 'Nothing was changed')
@@ -78,7 +78,7 @@ def create(client, type_, desired, check_mode):
                     'server does not have it: nothing was created. Run the task again') from exc
             created = oldest(found)
         elif exc.status in (400, 403):
-            raise write_error(exc, 'create', type_) from exc
+            raise write_error(exc, 'create', type_, name=name) from exc
         else:
             raise
     return Change(CREATED, None, created, f'Created {describe(created)}', list(desired))

@@ -173,6 +173,7 @@ class Outcome:
         self.before = []
         self.changes = []  # (entry or None for a purge, Change)
         self.error = None
+        self.current = None  # the entry or purge being written, named when a write fails
 
     @property
     def changed(self):
@@ -250,19 +251,22 @@ def converge(client, desired_set, check_mode, warn=None):
         _check_duplicates(desired_set, groups)
         # A dry pass first: what only the server's state reveals (an outgoing integration stored without the token
         # that an update needs) fails the task before the first write. It sends nothing.
-        _write(client, desired_set, outcome.before, groups, True, warn, [] if not check_mode else outcome.changes)
+        _write(client, outcome, groups, True, warn, [] if not check_mode else outcome.changes)
         if not check_mode:
-            _write(client, desired_set, outcome.before, groups, False, warn, outcome.changes)
+            _write(client, outcome, groups, False, warn, outcome.changes)
             _settle_creations(client, desired_set, outcome, warn)
+        outcome.current = None
     except (IntegrationError, RocketChatError) as exc:
         outcome.error = exc
     return outcome
 
 
-def _write(client, desired_set, before, groups, check_mode, warn, changes):
+def _write(client, outcome, groups, check_mode, warn, changes):
     """Create, update and remove what differs, entries in order and purges last; each Change is appended as it is
     made, so that a failure leaves the record of what was done."""
+    desired_set = outcome.desired_set
     for entry in desired_set.entries:
+        outcome.current = _label(entry.index, entry.name)
         doc = (groups.get(entry.key) or [None])[0]
         if entry.state == 'absent':
             change = remove(client, doc, check_mode) if doc else Change(
@@ -274,8 +278,9 @@ def _write(client, desired_set, before, groups, check_mode, warn, changes):
         changes.append((entry, change))
     if desired_set.purge:
         named = {entry.key for entry in desired_set.entries}
-        for doc in before:
+        for doc in outcome.before:
             if _key(doc) not in named:
+                outcome.current = f"the purge of {short_type(doc.get('type'))} integration {doc.get('name')!r}"
                 changes.append((None, remove(client, doc, check_mode)))
 
 
@@ -288,5 +293,6 @@ def _settle_creations(client, desired_set, outcome, warn):
     _in_scope, groups = _read_scope(client, desired_set)
     for i in created:
         entry, change = outcome.changes[i]
+        outcome.current = _label(entry.index, entry.name)
         outcome.changes[i] = (entry, settle_creation(client, change, entry.desired, groups.get(entry.key, []),
                                                      entry.update_token, warn))

@@ -269,7 +269,7 @@ msg:
   description: What the task did, or would do in check mode.
   returned: always
   type: str
-  sample: "Created 1, updated 1, removed 1 (purged 1), unchanged 3 integrations"
+  sample: "Created 1, updated 1, removed 1 (1 by purge); 3 unchanged"
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -311,11 +311,17 @@ def main():
         error = outcome.error
         if error is not None:
             msg = explain_error(error, module.params) if isinstance(error, RocketChatError) else str(error)
-            done = outcome.summary(include_unchanged=False)
+            if outcome.current:
+                msg = f'{outcome.current}: {msg}'
             if isinstance(error, RocketChatError) and error.status:
                 result['status'] = error.status
             # What was written before the failure is reported, so that nobody has to guess the server's state.
-            result['msg'] = msg + (f'. Before that, the task {done}' if done else '')
+            done = outcome.summary(include_unchanged=False)
+            if done:
+                msg = msg.rstrip('.')
+                msg = msg[:-len('. Nothing was changed')] if msg.endswith('. Nothing was changed') else msg
+                msg += f'. Before that, the task {done}'
+            result['msg'] = msg
             module.fail_json(**result)
     module.exit_json(**result)
 

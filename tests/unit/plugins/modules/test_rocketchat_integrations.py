@@ -206,8 +206,11 @@ def test_a_refused_write_fails_and_reports_what_was_done_before(run_module, tran
     items = [outgoing_item('ci-a'), outgoing_item('ci-b'), outgoing_item('ci-c')]
     result, failed = run_module(module.main, dict(CI_SCOPE, integrations=items))
     assert failed and result['changed'] is True
-    assert "Rocket.Chat refused to create the outgoing integration" in result['msg']
-    assert result['msg'].endswith('Before that, the task created 1, updated 0, removed 0')
+    assert result['msg'].startswith("integrations[1] ('ci-b'): Rocket.Chat refused to create the outgoing "
+                                    "integration 'ci-b' (User does not have the permissions")
+    assert result['msg'].endswith('manage-own-outgoing-integrations for integrations the user created). Before that, '
+                                  'the task created 1, updated 0, removed 0')
+    assert 'Nothing was changed' not in result['msg']
     assert result['created'] == [dict(name='ci-a', type='outgoing', integration_id='o001')]
     assert [w[2] for w in writes(transport)] == ['ci-a', 'ci-b']  # stopped at the first refusal
     assert_no_secrets(result)
@@ -240,5 +243,7 @@ def test_an_update_the_server_state_forbids_fails_before_the_first_write(run_mod
     items = [outgoing_item('ci-a'), outgoing_item('ci-b', token=None, emoji=':new:')]
     result, failed = run_module(module.main, dict(CI_SCOPE, integrations=items))
     assert failed and writes(transport) == [] and result['changed'] is False
-    assert "Rocket.Chat requires a token to update an outgoing integration, and outgoing integration 'ci-b'" in result['msg']
+    assert result['msg'].startswith("integrations[1] ('ci-b'): Rocket.Chat requires a token to update an outgoing "
+                                    "integration, and outgoing integration 'ci-b'")
+    assert result['msg'].endswith('Nothing was changed')
     assert result['created'] == [] and 'Before that' not in result['msg']
