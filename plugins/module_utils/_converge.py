@@ -49,6 +49,7 @@ class Change:
         self.changed_options = list(changed_options)
         self.token_changed = token_changed
         self.changed = action != UNCHANGED if changed is None else changed
+        self.settled = False  # this run's creation was removed in favour of a parallel run's (see settle_creation)
 
 
 def write_error(exc, action, type_, doc=None, name=None):
@@ -97,8 +98,10 @@ def settle_creation(client, change, desired, same_name, update_token='always', w
         return change
     remove_integration(client, created)
     msg = f'{describe(keeper)} was created at the same time by another run; kept it and removed the copy {created["_id"]}'
+    # Record at once that this run's copy is gone, in case bringing the kept one up to date fails.
+    change.action, change.after, change.msg, change.changed, change.settled = UNCHANGED, keeper, msg, True, True
     result = update(client, keeper, desired, update_token, check_mode=False, warn=warn)
-    result.changed = True
+    result.changed = result.settled = True
     result.msg = msg + ('; ' + result.msg if result.action == UPDATED else '')
     return result
 

@@ -152,7 +152,9 @@ def _read_scope(client, desired_set):
 
 
 def _check_duplicates(desired_set, groups):
-    touched = set(groups) if desired_set.purge else {entry.key for entry in desired_set.entries}
+    # Inside an explicit scope every integration is the task's; without one, only those the list names are.
+    explicit = desired_set.purge or desired_set.scope_type or desired_set.prefix
+    touched = set(groups) if explicit else {entry.key for entry in desired_set.entries}
     duplicated = sorted(((key, docs) for key, docs in groups.items() if key in touched and len(docs) > 1),
                         key=lambda pair: pair[0])
     if duplicated:
@@ -187,12 +189,15 @@ class Outcome:
         """'Created 1, updated 2, removed 3 (2 by purge); 4 unchanged', or in check mode 'Would create ...'."""
         created, updated, removed = self._count(CREATED), self._count(UPDATED), self._count(REMOVED)
         purged = self._count(REMOVED, purged=True)
-        if not (created or updated or removed):
+        settled = sum(1 for _entry_, change in self.changes if change.settled)
+        if not (created or updated or removed or settled):
             return f'Nothing to change; {self._count(UNCHANGED, purged=False)} unchanged' if include_unchanged else ''
         verbs = ('would create', 'update', 'remove') if self.check_mode else ('created', 'updated', 'removed')
         text = f'{verbs[0]} {created}, {verbs[1]} {updated}, {verbs[2]} {removed}'
         if purged:
             text += f' ({purged} by purge)'
+        if settled:
+            text += f'; kept {settled} that parallel runs created at the same time, removing this run\'s copies'
         if include_unchanged:
             text += f'; {self._count(UNCHANGED, purged=False)} unchanged'
         return text[0].upper() + text[1:] if include_unchanged else text
@@ -290,6 +295,7 @@ def _settle_creations(client, desired_set, outcome, warn):
                if change.action == CREATED and change.after.get('_id')]
     if outcome.check_mode or not created:
         return
+    outcome.current = 'the read after the creations (to settle parallel runs)'
     _in_scope, groups = _read_scope(client, desired_set)
     for i in created:
         entry, change = outcome.changes[i]

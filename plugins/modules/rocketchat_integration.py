@@ -351,7 +351,9 @@ def result_of(module, client, change, with_options=True):
     if doc.get('type') == INCOMING and change.after.get('_id') and change.after.get('token'):
         result['webhook_url'] = f"{client.base_url}/hooks/{doc['_id']}/{doc['token']}"
     if module._diff and change.changed:
-        result['diff'] = dict(before=view(change.before), after=view(change.after, token_changed=change.token_changed))
+        before, after = view(change.before), view(change.after, token_changed=change.token_changed)
+        if before != after:  # a parallel run's integration kept as it was changes nothing that a diff could show
+            result['diff'] = dict(before=before, after=after)
     return result
 
 

@@ -15,8 +15,9 @@ description:
     M(community.rocketchat.rocketchat_integration).
   - With O(purge=true), the integrations inside a scope (one O(type), optionally only names starting with
     O(name_prefix)) that the list does not name are removed. Nothing outside the scope is ever touched.
-  - Reads the server's integrations once (every page), then sends only the writes that are needed. Every entry is
-    checked before the first write, so one bad entry means that nothing is changed.
+  - Reads the integrations in the scope once (every page), then sends only the writes that are needed; after creating,
+    it reads them once more, to settle parallel runs that created the same name. Every entry is checked before the
+    first write, so one bad entry means that nothing is changed.
   - Secrets (the integrations' C(token)) are never shown in the output or in diffs.
 author:
   - community.rocketchat maintainers (@ansible-collections)
@@ -28,7 +29,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - Check mode reads the server and predicts the same C(changed), lists and diff as a real run.
+      - Check mode reads the server and predicts the same C(changed), lists and diff as a real run, except for what only
+        the server can tell; a predicted creation has no C(integration_id) or C(webhook_url).
   diff_mode:
     support: full
     details:
@@ -168,8 +170,11 @@ options:
 notes:
   - The scope is every integration of O(type) whose name starts with O(name_prefix); without either, every
     integration the user may see. The diff shows the scope, and O(purge) removes only inside it.
-  - When the server holds two integrations of the same type and name that the task would touch (named in the list,
-    or inside the scope of a purge), the task fails, lists their ids and changes nothing.
+  - When the server holds two integrations of the same type and name inside the scope that O(type) or O(name_prefix)
+    give (or, without either, that the list names), the task fails, lists their ids and changes nothing.
+  - Without O(type) and O(name_prefix) the scope, and so the diff, is every integration the user may see.
+  - The other options of an entry with O(integrations[].state=absent) are ignored, as with
+    M(community.rocketchat.rocketchat_integration), so an entry can be retired by setting its state to V(absent).
   - Writes are sent one at a time, in the order of the list, removals by O(purge) last. When a write fails, the task
     fails with the writes done so far in RV(created), RV(updated) and RV(removed); running it again finishes the job.
   - A user that holds only the C(manage-own-*-integrations) permissions sees only the integrations it created, so a
@@ -273,6 +278,8 @@ msg:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 from ansible_collections.community.rocketchat.plugins.module_utils._common import (
@@ -291,7 +298,9 @@ ITEM_SPEC = dict(
     **FIELD_ARGUMENT_SPEC,
 )
 ARGUMENT_SPEC = dict(
-    integrations=dict(type='list', elements='dict', required=True, options=ITEM_SPEC),
+    # The items are checked against ITEM_SPEC by checked_items(), not by Ansible: Ansible drops every no_log value,
+    # api_token included, from the output when an item is not a dictionary.
+    integrations=dict(type='list', elements='dict', required=True),
     purge=dict(type='bool', default=False),
     type=dict(type='str', choices=TYPE_CHOICES),
     name_prefix=dict(type='str'),
@@ -299,8 +308,26 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def checked_items(module):
+    """Each item of integrations validated against ITEM_SPEC (types, choices, defaults), its token kept out of output."""
+    items = []
+    for index, raw in enumerate(module.params['integrations']):
+        if raw.get('token') not in (None, ''):
+            module.no_log_values.add(str(raw['token']))
+        validation = ArgumentSpecValidator(ITEM_SPEC).validate(raw)
+        if validation.error_messages:
+            name = raw.get('name')
+            label = f'integrations[{index}]' + (f' ({name!r})' if isinstance(name, str) else '')
+            messages = [('unsupported option ' if isinstance(error, UnsupportedError) else '') + error.msg
+                        for error in validation.errors.errors]
+            module.fail_json(msg=f"{label}: {'; '.join(messages)}")
+        items.append(validation.validated_parameters)
+    return items
+
+
 def main():
     module = AnsibleModule(argument_spec=rocketchat_argument_spec(**ARGUMENT_SPEC), supports_check_mode=True)
+    module.params['integrations'] = checked_items(module)
     try:
         desired_set = plan(module.params)
     except PlanError as exc:
@@ -318,8 +345,8 @@ def main():
             # What was written before the failure is reported, so that nobody has to guess the server's state.
             done = outcome.summary(include_unchanged=False)
             if done:
-                msg = msg.rstrip('.')
-                msg = msg[:-len('. Nothing was changed')] if msg.endswith('. Nothing was changed') else msg
+                if msg.endswith('. Nothing was changed'):
+                    msg = msg[:-len('. Nothing was changed')]
                 msg += f'. Before that, the task {done}'
             result['msg'] = msg
             module.fail_json(**result)

@@ -99,3 +99,14 @@ def test_job_template_style_run_converges_and_shows_no_secret(ansible, rocket, t
     for secret in (rocket.emu.admin_token, HOOK_SECRET, 'outgoing-stale-secret-91', 'outgoing-outside-secret-92'):
         assert secret not in run.output.replace(f'hook_secret={HOOK_SECRET}', '')
         assert secret not in results_file.read_text()
+
+
+def test_an_item_that_is_not_a_dictionary_fails_without_showing_the_api_token(ansible, rocket):
+    # Ansible drops every no_log value from the output when a list item it must check is not a dictionary.
+    args = json.dumps({'type': 'incoming', 'integrations': [
+        {'name': 'fine', 'channel': '#general', 'username': 'rocket.cat'}, None]})
+    run = ansible('adhoc', '-vvv', '-m', MODULE, '-a', args, env=connection_env(rocket.emu))
+    status, result = run.result()
+    assert run.rc != 0 and status == 'FAILED' and "option 'integrations'" in result['msg']
+    assert result['invocation']['module_args']['api_token'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert rocket.emu.admin_token not in run.output and rocket.integrations() == []

@@ -192,11 +192,48 @@ def test_duplicates_inside_the_scope_fail_with_their_ids_and_change_nothing(run_
     assert "outgoing 'ci-old': o002, o003" in result['msg'] and 'Nothing was changed' in result['msg']
 
 
-def test_duplicates_the_task_does_not_touch_are_left_alone(run_module, transport):
+def test_duplicates_inside_a_given_scope_fail_even_without_purge(run_module, transport):
     transport.on('GET', 'integrations.list', listing(outgoing_doc('o001', 'ci-a'), outgoing_doc('o002', 'ci-old'),
                                                      outgoing_doc('o003', 'ci-old')))
     result, failed = run_module(module.main, dict(CI_SCOPE, purge=False, integrations=[outgoing_item('ci-a')]))
+    assert failed and "outgoing 'ci-old': o002, o003" in result['msg'] and writes(transport) == []
+
+
+def test_without_a_scope_duplicates_the_list_does_not_name_are_left_alone(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(outgoing_doc('o001', 'ci-a'), outgoing_doc('o002', 'ci-old'),
+                                                     outgoing_doc('o003', 'ci-old')))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integrations=[outgoing_item('ci-a', type='outgoing')]))
     assert not failed and result['changed'] is False
+
+
+@pytest.mark.parametrize('items, message', [
+    ([outgoing_item('ci-a'), None], "Elements value for option 'integrations' is of type NoneType"),
+    (['name=ci-a'], "integrations[0] ('ci-a'): "),
+    ([outgoing_item('ci-a', enabled='maybe')], "integrations[0] ('ci-a'): argument 'enabled' is of type"),
+    ([outgoing_item('ci-a', colour='red')], "integrations[0] ('ci-a'): unsupported option colour. Supported parameters include: alias"),
+    ([outgoing_item('ci-a', state='gone')], "integrations[0] ('ci-a'): value of state must be one of: absent, present"),
+])
+def test_malformed_items_fail_naming_the_item_and_never_show_a_secret(run_module, transport, items, message):
+    result, failed = run_module(module.main, dict(CI_SCOPE, integrations=items))
+    assert failed and message in result['msg'] and transport.calls == []
+    assert TOKEN_ARGS['api_token'] not in json.dumps(result) and OUT_TOKEN not in json.dumps(result)
+
+
+def test_item_tokens_are_no_log_values(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(outgoing_doc('o001', 'ci-a')))
+    captured = {}
+    original = module.AnsibleModule.exit_json
+
+    def exit_json(self, **result):
+        captured['no_log_values'] = set(self.no_log_values)
+        return original(self, **result)
+
+    module.AnsibleModule.exit_json = exit_json
+    try:
+        result, failed = run_module(module.main, dict(CI_SCOPE, integrations=[outgoing_item('ci-a')]))
+    finally:
+        module.AnsibleModule.exit_json = original
+    assert not failed and {OUT_TOKEN, TOKEN_ARGS['api_token']} <= captured['no_log_values']
 
 
 def test_a_refused_write_fails_and_reports_what_was_done_before(run_module, transport):
@@ -226,6 +263,8 @@ def test_a_parallel_creator_of_the_same_name_is_settled_on_the_oldest(run_module
     assert not failed and result['changed'] is True
     assert writes(transport) == [('POST', 'integrations.create', 'ci-a'), ('POST', 'integrations.remove', 'o009')]
     assert result['unchanged'] == [dict(name='ci-a', type='outgoing', integration_id='o001')]
+    assert result['msg'] == ("Created 0, updated 0, removed 0; kept 1 that parallel runs created at the same time, "
+                             "removing this run's copies; 1 unchanged")
 
 
 def test_a_failed_read_fails_the_task_with_the_permission_needed(run_module, transport):
