@@ -11,6 +11,8 @@ The single integrations are written by _converge, so that the set and the single
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 from ansible_collections.community.rocketchat.plugins.module_utils._converge import (
     CREATED,
@@ -139,11 +141,11 @@ def _key(doc):
     return (doc.get('type'), doc.get('name'))
 
 
-def _read_scope(client, desired_set):
+def _read_scope(client, desired_set, type_=None, name_filter=None):
     """The integrations in scope, grouped by (type, name): one paged read, narrowed by the server where it can."""
     # The server's name filter is a case-insensitive substring (7.0 and later; older ones ignore it): a superset of
     # the prefix's names, filtered exactly here.
-    listed = list_integrations(client, desired_set.scope_type, desired_set.prefix)
+    listed = list_integrations(client, type_ or desired_set.scope_type, name_filter or desired_set.prefix)
     in_scope = [doc for doc in listed if desired_set.in_scope(doc)]
     groups = {}
     for doc in in_scope:
@@ -296,7 +298,13 @@ def _settle_creations(client, desired_set, outcome, warn):
     if outcome.check_mode or not created:
         return
     outcome.current = 'the read after the creations (to settle parallel runs)'
-    _in_scope, groups = _read_scope(client, desired_set)
+    # Only the created names matter now: narrow the read to their type and the longest prefix they share (a substring
+    # of each, so the server's filter keeps them all), which for a single creation is its name.
+    entries = [outcome.changes[i][0] for i in created]
+    types = {entry.type_ for entry in entries}
+    common = os.path.commonprefix([entry.name for entry in entries])
+    _in_scope, groups = _read_scope(client, desired_set, types.pop() if len(types) == 1 else None,
+                                    common if len(common) > len(desired_set.prefix or '') else None)
     for i in created:
         entry, change = outcome.changes[i]
         outcome.current = _label(entry.index, entry.name)

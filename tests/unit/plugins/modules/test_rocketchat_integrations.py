@@ -106,6 +106,7 @@ def test_converge_reads_once_writes_what_differs_and_purges_inside_the_scope_onl
     reads = [c for c in transport.calls if c['endpoint'] == 'integrations.list']
     # One read for the task, one after creating (parallel creators); narrowed by type and prefix on the server.
     assert len(reads) == 2 and reads[0]['params']['type'] == 'webhook-outgoing' and reads[0]['params']['name'] == 'ci-'
+    assert reads[1]['params']['name'] == 'ci-new'  # the read after creating asks only for what was created
     assert result['created'] == [dict(name='ci-new', type='outgoing', integration_id='o006')]
     assert result['updated'] == [dict(name='ci-change', type='outgoing', integration_id='o002', changed_options=['emoji'])]
     assert result['removed'] == [dict(name='ci-stale', type='outgoing', integration_id='o003', purged=True)]
