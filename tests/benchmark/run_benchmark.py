@@ -1,7 +1,7 @@
 # Copyright (c) 2026 community.rocketchat contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Benchmark community.rocketchat.rocketchat_integration against Ansible's floor and the uri recipe.
+"""Benchmark community.rocketchat's integration modules against Ansible's floor and the uri recipes.
 
 Starts the bundled Rocket.Chat emulator (8.x and 6.x profiles) on free loopback ports, runs real `ansible` and
 `ansible-playbook` commands against it and prints one table per question, every figure the median of several runs:
@@ -10,13 +10,15 @@ Starts the bundled Rocket.Chat emulator (8.x and 6.x profiles) on free loopback 
 2. Per-task wall time against ansible.builtin.ping, a single ansible.builtin.uri call and the uri recipe.
 3. Removals by name from servers holding 100 to 10,000 integrations, with and without the server-side name filter.
 4. Module start-up: the module process of ping, uri and rocketchat_integration, with -X importtime.
+5. Converging 100 integrations: rocketchat_integrations with the list, a loop of rocketchat_integration, and the uri
+   recipe; from none of them existing and again with nothing to change.
 
 Times are wall-clock and CPU (user + system of every process a command ran); the emulator runs in this process,
 so its work is in the wall time only.
 
 Usage (with the Python environment that has ansible-core, requests and werkzeug):
 
-    python tests/benchmark/run_benchmark.py [--quick] [--all] [--markdown FILE]
+    python tests/benchmark/run_benchmark.py [--quick] [--all] [--tables 1,2,3,4,5] [--markdown FILE]
 """
 
 from __future__ import annotations
@@ -55,10 +57,11 @@ COMMAND_TIMEOUT = 1800
 # scale_runs: how often each removal count is measured (once when not listed). Removing 100 integrations takes 100
 # module runs (one to two minutes): by default that is measured on the largest server only; --all measures every size.
 # password_ops: the operations of table 1 also run with password authentication (None: all of them).
+# set_runs: rounds of table 5; a round takes about three minutes, most of it the loop of 100 module tasks, run twice.
 FULL = dict(count_runs=2, rounds=7, tasks=3, sizes=(100, 1000, 10000), removals=(1, 10, 100),
-            scale_runs={1: 3, 10: 2}, startup_runs=7, password_ops=None)
+            scale_runs={1: 3, 10: 2}, startup_runs=7, password_ops=None, set_runs=3)
 QUICK = dict(count_runs=1, rounds=2, tasks=2, sizes=(100, 10000), removals=(1, 5), scale_runs={},
-             startup_runs=3, password_ops=('remove by name', 'unchanged (present)'))
+             startup_runs=3, password_ops=('remove by name', 'unchanged (present)'), set_runs=1)
 BIG_REMOVAL = 100
 
 # Targets of the issue. Password authentication adds the login and the logout to every request target.
@@ -68,6 +71,8 @@ TARGET_BY_NAME = 2
 TARGET_UNCHANGED = 1
 TARGET_PING_RATIO = 1.3
 TARGET_RECIPE_SPEEDUP = 3.0
+TARGET_SET_SPEEDUP = 20.0
+TABLES = (1, 2, 3, 4, 5)
 
 
 class BenchmarkError(Exception):
@@ -290,12 +295,14 @@ class Ansible:
                                  f'{completed.stdout[-2000:]}{completed.stderr[-2000:]}')
         return cost, match.group(1), json.loads(match.group(2))
 
-    def playbook(self, tasks, module_defaults=None):
+    def playbook(self, tasks, module_defaults=None, play_vars=None):
         """Write a play on the implicit localhost with these tasks and run it; returns its Cost."""
         self.playbooks += 1
         play = {'name': 'benchmark', 'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}
         if module_defaults:
             play['module_defaults'] = {'group/community.rocketchat.rocketchat': module_defaults}
+        if play_vars:
+            play['vars'] = play_vars
         path = self.workdir / f'play-{self.playbooks}.yml'
         path.write_text(json.dumps([play], indent=1), encoding='utf-8')  # JSON is YAML
         cost, completed = self._run([self.playbook_command, str(path)])
@@ -676,6 +683,155 @@ def ms(seconds, sign=''):
     return f'{seconds * 1000:{sign}.0f}'
 
 
+# -- 5. converging a list of integrations -------------------------------------------------------------------------
+
+SET_MODULE = 'community.rocketchat.rocketchat_integrations'
+SET_SIZE = 100
+WRITES = ('integrations.create', 'integrations.update', 'integrations.remove')
+
+
+def set_items():
+    """SET_SIZE integrations, half incoming and half outgoing, in the form all three ways take them.
+
+    The keys are both module options and API fields, so the uri recipe can send an item as its request body.
+    Numbers are zero-padded so that no name contains another (the server's name filter is a substring match).
+    """
+    items = []
+    for n in range(SET_SIZE // 2):
+        items.append({'name': f'bench-set-in-{n:03d}', 'type': 'incoming', 'channel': '#general',
+                      'username': 'rocket.cat'})
+        items.append({'name': f'bench-set-out-{n:03d}', 'type': 'outgoing', 'event': 'sendMessage',
+                      'channel': '#general', 'username': 'rocket.cat', 'urls': [f'https://ci.example.com/hooks/{n}'],
+                      'token': 'bench-outgoing-token'})
+    return items
+
+
+def set_module_tasks():
+    return [{'name': 'Converge the list', SET_MODULE: {'integrations': '{{ rc_wanted }}'}}]
+
+
+def set_loop_tasks():
+    return [{'name': 'Converge each item', MODULE: {
+        'name': '{{ item.name }}', 'type': '{{ item.type }}', 'channel': '{{ item.channel }}',
+        'username': '{{ item.username }}', 'event': '{{ item.event | default(omit) }}',
+        'urls': '{{ item.urls | default(omit) }}', 'token': '{{ item.token | default(omit) }}'},
+        'loop': '{{ rc_wanted }}', 'loop_control': {'label': '{{ item.name }}'}}]
+
+
+def set_recipe_tasks(server):
+    """What people write without this collection: list every page, index by type and name with Jinja, then create
+    each missing item and update each item whose fields differ, one uri call per write. Token headers, like the
+    module's defaults here, so that no login or logout is counted."""
+    api = f'{server.url}/api/v1/'
+    headers = {'X-User-Id': server.emu.admin_user_id, 'X-Auth-Token': server.emu.admin_token}
+    key = "'webhook-' ~ item.type ~ '/' ~ item.name"
+    body = "{{ item | combine({'type': 'webhook-' ~ item.type, 'enabled': true, 'scriptEnabled': false%s}) }}"
+    # The comparison a careful recipe makes: the fields the list sets, with the server's list form of the channel.
+    differs = ("rc_current.channel != [item.channel] or rc_current.username != item.username or not rc_current.enabled"
+               " or (item.type == 'outgoing' and (rc_current.event != item.event or rc_current.urls != item.urls))")
+    return [
+        {'name': 'List integrations, first page', 'ansible.builtin.uri': {
+            'url': api + 'integrations.list?count=100&offset=0', 'headers': headers}, 'register': 'rc_first'},
+        {'name': 'List the other pages', 'ansible.builtin.uri': {
+            'url': api + 'integrations.list?count=100&offset={{ item }}', 'headers': headers},
+         'loop': '{{ range(100, rc_first.json.total, 100) | list }}', 'register': 'rc_pages'},
+        {'name': 'Index them by type and name', 'ansible.builtin.set_fact': {'rc_existing': (
+            "{{ dict(rc_all | map(attribute='type') | zip(rc_all | map(attribute='name')) | map('join', '/') "
+            "| zip(rc_all)) }}")},
+         'vars': {'rc_all': ("{{ rc_first.json.integrations + (rc_pages.results | map(attribute='json') "
+                             "| map(attribute='integrations') | flatten(levels=1)) }}")}},
+        {'name': 'Create the missing ones', 'ansible.builtin.uri': {
+            'url': api + 'integrations.create', 'method': 'POST', 'body_format': 'json', 'headers': headers,
+            'body': body % ''},
+         'loop': '{{ rc_wanted }}', 'loop_control': {'label': '{{ item.name }}'},
+         'when': f'({key}) not in rc_existing'},
+        {'name': 'Update the ones that differ', 'ansible.builtin.uri': {
+            'url': api + 'integrations.update', 'method': 'PUT', 'body_format': 'json', 'headers': headers,
+            'body': body % ", 'integrationId': rc_current._id"},
+         'loop': '{{ rc_wanted }}', 'loop_control': {'label': '{{ item.name }}'},
+         'vars': {'rc_current': f'{{{{ rc_existing[{key}] | default(none) }}}}'},
+         'when': f'rc_current is not none and ({differs})'},
+    ]
+
+
+def set_ways(server):
+    """(key, label, tasks): the three ways of converging the list, each one playbook."""
+    return [
+        ('set', f'{SET_MODULE}: one task, the whole list', set_module_tasks()),
+        ('loop', f'{MODULE}: one task with loop:, {SET_SIZE} items', set_loop_tasks()),
+        ('recipe', 'uri recipe: uri list (every page), set_fact index, uri create / uri update per item with loop:',
+         set_recipe_tasks(server)),
+    ]
+
+
+def check_converged(server, items, way):
+    """Every item exists exactly once, with its type."""
+    docs = [doc for doc in server.emu.store.integrations_snapshot() if doc.get('name', '').startswith('bench-set-')]
+    found = sorted((doc.get('type'), doc.get('name')) for doc in docs)
+    wanted = sorted(('webhook-' + item['type'], item['name']) for item in items)
+    if found != wanted:
+        raise BenchmarkError(f'{way}: the server does not hold the {len(items)} integrations of the list once each '
+                             f'({len(found)} found)')
+
+
+def count_requests(entries):
+    """'integrations.list x4, integrations.create x100': requests per endpoint, in the order first sent."""
+    counts = {}
+    for entry in entries:
+        name = entry['path'].rsplit('/', 1)[-1]
+        counts[name] = counts.get(name, 0) + 1
+    return ', '.join(name if count == 1 else f'{name} x{count}' for name, count in counts.items())
+
+
+def measure_set(server, ansible, runs, log):
+    """Converge SET_SIZE integrations three ways, from none of them existing and again when all are up to date.
+
+    Each round resets the server before each way, runs the way's playbook twice (the second run has nothing to do)
+    and an empty playbook, whose median is subtracted as in table 2. Rounds rotate the order of the ways.
+    """
+    items = set_items()
+    background = ([incoming(f'bench-bg-in-{n:03d}') for n in range(BACKGROUND)]
+                  + [outgoing(f'bench-bg-out-{n:03d}', f'https://ci.example.com/bg/{n}') for n in range(BACKGROUND)])
+    ways = set_ways(server)
+    situations = (('create', f'none of the {SET_SIZE} exist'), ('converged', 'all up to date (the same play again)'))
+    costs = {(way, situation): [] for way, *dummy in ways for situation, dummy_label in situations}
+    counts = {cell: [] for cell in costs}
+    which = {}
+    empties = []
+    for round_number in range(runs):
+        empties.append(ansible.playbook([]))
+        shift = round_number % len(ways)
+        for way, dummy_label, tasks in ways[shift:] + ways[:shift]:
+            server.reset()
+            server.seed(background)
+            for situation, dummy_label in situations:
+                server.clear_log()
+                costs[way, situation].append(ansible.playbook(tasks, token_defaults(server), {'rc_wanted': items}))
+                entries, dummy = server.take_log()
+                counts[way, situation].append(len(entries))
+                which[way, situation] = count_requests(entries)
+                check_converged(server, items, way)
+                writes = [entry for entry in entries if entry['path'].endswith(WRITES)]
+                if situation == 'converged' and writes:
+                    raise BenchmarkError(f'{way}: {len(writes)} writes on a server that already matched the list')
+            log(f'  round {round_number + 1}/{runs}, {way}: ' + ', '.join(
+                f'{situation} {counts[way, situation][-1]} requests, {costs[way, situation][-1].wall:.1f} s'
+                for situation, dummy_label in situations))
+    empty = Cost.median(empties)
+    playbook = {cell: Cost.median(values) for cell, values in costs.items()}
+    task = {cell: cost - empty for cell, cost in playbook.items()}
+    rows = []
+    for situation, situation_label in situations:
+        loop = task['loop', situation]
+        for way, label, dummy_tasks in ways:
+            cost = task[way, situation]
+            walls = sorted(value.wall for value in costs[way, situation])
+            rows.append([situation_label, label, fmt_count(median(counts[way, situation])), which[way, situation],
+                         f'{median(walls):.1f}', f'{walls[0]:.1f}-{walls[-1]:.1f}', f'{cost.wall:.1f}',
+                         f'{cost.cpu:.1f}', ratio(loop.wall, cost.wall), ratio(loop.cpu, cost.cpu)])
+    return rows, task, playbook, empty
+
+
 # -- output ---------------------------------------------------------------------------------------------------------
 
 
@@ -733,14 +889,30 @@ def load_average():
         return 'unknown'
 
 
+def parse_tables(text):
+    """'1,5' -> {1, 5}: the tables --tables asks for."""
+    try:
+        chosen = {int(part) for part in text.split(',') if part.strip()}
+    except ValueError:
+        chosen = set()
+    if not chosen or not chosen <= set(TABLES):
+        raise argparse.ArgumentTypeError(f"give table numbers from {TABLES[0]} to {TABLES[-1]} separated by commas, "
+                                         f"for example 5 or 1,5; got {text!r}")
+    return chosen
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
-    parser.add_argument('--quick', action='store_true', help='fewer runs and sizes: a smoke run of about two minutes')
+    parser.add_argument('--quick', action='store_true', help='fewer runs and sizes: a smoke run of about five minutes')
     parser.add_argument('--markdown', metavar='FILE', help='also write the tables as Markdown to FILE')
     parser.add_argument('--all', action='store_true',
                         help=f'remove {BIG_REMOVAL} integrations from every server size, not only the largest (adds minutes)')
+    parser.add_argument('--tables', metavar='LIST', type=parse_tables, default=set(TABLES),
+                        help='measure only these tables, for example 5 or 1,5 (default: all); the targets table '
+                             'then judges only what was measured')
     options = parser.parse_args(argv)
     config = QUICK if options.quick else FULL
+    chosen = options.tables
     started = time.perf_counter()
     info = machine()
     info['load average at start (1/5/15 min)'] = load_average()
@@ -749,7 +921,8 @@ def main(argv=None):
         print(f'[{time.perf_counter() - started:4.0f} s] {message}', file=sys.stderr, flush=True)
 
     log('Machine: ' + ', '.join(f'{key} {value}' for key, value in info.items()))
-    servers = [Server(NEW_SERVER), Server(OLD_SERVER)]
+    # Only table 3 needs the 6.x server.
+    servers = [Server(NEW_SERVER)] + ([Server(OLD_SERVER)] if 3 in chosen else [])
     tables = []
     with tempfile.TemporaryDirectory(prefix='rocketchat-benchmark-') as tmp:
         workdir = Path(tmp)
@@ -758,82 +931,140 @@ def main(argv=None):
             for server in servers:
                 server.start()
             new = servers[0]
-            log(f'1. requests per operation ({config["count_runs"]} runs each)')
-            op_rows, op_repeats = measure_operations(new, ansible, config['count_runs'], config['password_ops'], log)
-            log(f'2. per-task wall time ({config["rounds"]} rounds of {config["tasks"]} tasks per variant)')
-            task_rows, unit, dummy_empty = measure_task_costs(new, ansible, config['rounds'], config['tasks'], log)
-            log('3. removals by name on servers of growing size')
-            scale_rows, scale_ok, scale_empty, scale_repeats = measure_scale(servers, ansible, config, options.all, log)
-            scale_rows.append(measure_substring_case(new, ansible, max(config['sizes']), log))
-            log(f'4. module start-up ({config["startup_runs"]} runs each)')
-            startup_rows, startup = measure_startup(new, ansible, workdir, config['startup_runs'], log)
-            http_rows = measure_http_stacks(config['startup_runs'])
+            if 1 in chosen:
+                log(f'1. requests per operation ({config["count_runs"]} runs each)')
+                op_rows, op_repeats = measure_operations(new, ansible, config['count_runs'], config['password_ops'],
+                                                         log)
+            if 2 in chosen:
+                log(f'2. per-task wall time ({config["rounds"]} rounds of {config["tasks"]} tasks per variant)')
+                task_rows, unit, dummy_empty = measure_task_costs(new, ansible, config['rounds'], config['tasks'], log)
+            if 3 in chosen:
+                log('3. removals by name on servers of growing size')
+                scale_rows, scale_ok, scale_empty, scale_repeats = measure_scale(servers, ansible, config, options.all,
+                                                                                 log)
+                scale_rows.append(measure_substring_case(new, ansible, max(config['sizes']), log))
+            if 4 in chosen:
+                log(f'4. module start-up ({config["startup_runs"]} runs each)')
+                startup_rows, startup = measure_startup(new, ansible, workdir, config['startup_runs'], log)
+                http_rows = measure_http_stacks(config['startup_runs'])
+            if 5 in chosen:
+                log(f'5. converging {SET_SIZE} integrations three ways ({config["set_runs"]} rounds)')
+                set_rows, set_task, set_playbook, set_empty = measure_set(new, ansible, config['set_runs'], log)
         finally:
             for server in servers:
                 server.stop()
     info['load average at end (1/5/15 min)'] = load_average()
     info['benchmark run time'] = f'{time.perf_counter() - started:.0f} s' + (' (--quick)' if options.quick else '')
+    if chosen != set(TABLES):
+        info['tables measured'] = ', '.join(str(number) for number in sorted(chosen))
 
     tables.append(Table('Machine', ['what', 'value'], list(info.items())))
-    tables.append(Table(
-        f'1. HTTP requests per operation, counted by the server (Rocket.Chat {NEW_SERVER} emulator holding '
-        f'{2 * BACKGROUND} other integrations, {BACKGROUND} of them outgoing; median of {config["count_runs"]} runs)',
-        ['operation', 'auth', 'requests', 'which', 'repeated', 'target', 'verdict', 'ad-hoc command s'], op_rows,
-        ['Each row is one `ansible localhost -m community.rocketchat.rocketchat_integration -a ...` command.',
-         'Targets are for token authentication; with a password the login and the logout are added (+2).',
-         '"repeated": requests identical (method, path, query and body) to an earlier one of the same run.']))
-    tables.append(Table(
-        f'2. Cost of one task (Rocket.Chat {NEW_SERVER} emulator): (median {config["tasks"]}-unit playbook - median '
-        f'empty playbook) / {config["tasks"]}, {config["rounds"]} rounds, variants interleaved',
-        ['unit', 'requests', 'wall ms', 'wall range ms', 'CPU ms', 'x ping (wall)', 'x ping (CPU)'], task_rows,
-        ['Implicit localhost, gather_facts: false, ANSIBLE_PYTHON_INTERPRETER set, no ansible.cfg: Ansible defaults.',
-         'CPU = user + system time of ansible-playbook and every process it ran (the emulator is not included).',
-         'The recipe lists with the same name filter as the module, so both send the same four requests.',
-         f'The empty playbook row is the whole playbook; its wall range is of the {config["rounds"]} runs.']))
-    tables.append(Table(
-        f'3. Removing integrations by name, one task each (token auth), from servers of growing size: {NEW_SERVER} '
-        f'filters the list by name, {OLD_SERVER} does not',
-        ['server', 'integrations', 'removed', 'runs', 'requests', 'per removal', 'playbook s', 'wall ms per removal',
-         'CPU ms per removal', 'repeated', 'target <= 2 per removal'], scale_rows,
-        [f'per removal = (median playbook - median empty playbook, {scale_empty.wall:.2f} s) / removed.',
-         'CPU excludes the server, so on 6.x it shows what paging costs the module, and wall time what it costs in all.',
-         'Names are distinct and none contains another. The last row removes generated-1 from a server holding '
-         'generated-1 ... generated-N: the server-side filter is a case-insensitive substring match.',
-         f'Removing {BIG_REMOVAL} is measured once, on the largest server only, unless --all is given.']))
-    tables.append(Table(
-        f'4a. Module start-up: the module process alone (its AnsiballZ file run directly, with its HTTP request; '
-        f'median of {config["startup_runs"]} runs)',
-        ['module', 'wall ms', 'CPU ms', 'wall vs ping', 'imports ms', 'imports vs ping', 'module_utils.basic ms',
-         'requests ms', 'module_utils.urls ms', 'collection code ms'], startup_rows,
-        ['Import figures from `python -X importtime` on the same file, cumulative. "collection code" is the self time '
-         'of the module and its module_utils, compiled from the zip on every run like the code of any AnsiballZ module.']))
-    tables.append(Table(
-        f'4b. Import time of HTTP client stacks after ansible.module_utils.basic (plain python, cached bytecode; median '
-        f'of {config["startup_runs"]} runs)', ['stack', 'statement', 'ms'], http_rows))
-    ping, present, uri, remove, recipe = (unit[key] for key in ('ping', 'present', 'uri', 'remove', 'recipe'))
-    targets = [
-        ['remove by id, type given, present: at most 2 requests', op_target(op_rows, 'remove by id, type given')],
-        ['remove, absent: 1 request', op_target(op_rows, 'remove by id, already absent') + ' by id; '
-         + op_target(op_rows, 'remove by name, already absent') + ' by name'],
-        ['remove by name with the name filter: at most 2 whatever the size',
-         verdict(scale_ok) + ' for distinct names; ' + scale_rows[-1][-1].split(':')[0] + ' for a name contained in '
-         'many others'],
-        ['unchanged present: 1 request', op_target(op_rows, 'unchanged (present)')],
-        ['no request repeated within a run', verdict(op_repeats + scale_repeats == 0) + ' (repeats in: '
-         + (', '.join(sorted({row[0] for row in op_rows if row[4] != '0'})) or 'none') + ')'],
-        [f'module task at most {TARGET_PING_RATIO:g}x a ping task',
-         both(present, ping, lambda value, reference: value <= TARGET_PING_RATIO * reference)],
-        ['module task cheaper than one uri task', both(present, uri, lambda value, reference: value < reference)],
-        [f'whole removal at least {TARGET_RECIPE_SPEEDUP:g}x faster than the uri recipe (recipe / module)',
-         both(recipe, remove, lambda value, reference: value >= TARGET_RECIPE_SPEEDUP * reference)],
-    ]
-    module_process, ping_process = startup[MODULE], startup['ansible.builtin.ping']
-    tables.append(Table('Targets', ['target', 'result'], targets, [
-        'Time targets are judged on the wall time of table 2, as asked, and on its CPU time, which leaves out the time '
-        'spent waiting for a CPU that other work holds.',
-        f"The module's own process takes {ms(module_process['cost'].wall)} ms, "
-        f"{ms(module_process['cost'].wall - ping_process['cost'].wall)} ms more than ping's; importing requests takes "
-        f"{ms(module_process['requests'])} ms of it and the collection's own code {ms(module_process['own'])} ms."]))
+    targets = []
+    if 1 in chosen:
+        tables.append(Table(
+            f'1. HTTP requests per operation, counted by the server (Rocket.Chat {NEW_SERVER} emulator holding '
+            f'{2 * BACKGROUND} other integrations, {BACKGROUND} of them outgoing; median of {config["count_runs"]} '
+            'runs)',
+            ['operation', 'auth', 'requests', 'which', 'repeated', 'target', 'verdict', 'ad-hoc command s'], op_rows,
+            ['Each row is one `ansible localhost -m community.rocketchat.rocketchat_integration -a ...` command.',
+             'Targets are for token authentication; with a password the login and the logout are added (+2).',
+             '"repeated": requests identical (method, path, query and body) to an earlier one of the same run.']))
+        targets += [
+            ['remove by id, type given, present: at most 2 requests', op_target(op_rows, 'remove by id, type given')],
+            ['remove, absent: 1 request', op_target(op_rows, 'remove by id, already absent') + ' by id; '
+             + op_target(op_rows, 'remove by name, already absent') + ' by name'],
+        ]
+    if 2 in chosen:
+        tables.append(Table(
+            f'2. Cost of one task (Rocket.Chat {NEW_SERVER} emulator): (median {config["tasks"]}-unit playbook - '
+            f'median empty playbook) / {config["tasks"]}, {config["rounds"]} rounds, variants interleaved',
+            ['unit', 'requests', 'wall ms', 'wall range ms', 'CPU ms', 'x ping (wall)', 'x ping (CPU)'], task_rows,
+            ['Implicit localhost, gather_facts: false, ANSIBLE_PYTHON_INTERPRETER set, no ansible.cfg: Ansible '
+             'defaults.',
+             'CPU = user + system time of ansible-playbook and every process it ran (the emulator is not included).',
+             'The recipe lists with the same name filter as the module, so both send the same four requests.',
+             f'The empty playbook row is the whole playbook; its wall range is of the {config["rounds"]} runs.']))
+    if 3 in chosen:
+        tables.append(Table(
+            f'3. Removing integrations by name, one task each (token auth), from servers of growing size: {NEW_SERVER} '
+            f'filters the list by name, {OLD_SERVER} does not',
+            ['server', 'integrations', 'removed', 'runs', 'requests', 'per removal', 'playbook s',
+             'wall ms per removal', 'CPU ms per removal', 'repeated', 'target <= 2 per removal'], scale_rows,
+            [f'per removal = (median playbook - median empty playbook, {scale_empty.wall:.2f} s) / removed.',
+             'CPU excludes the server, so on 6.x it shows what paging costs the module, and wall time what it costs in '
+             'all.',
+             'Names are distinct and none contains another. The last row removes generated-1 from a server holding '
+             'generated-1 ... generated-N: the server-side filter is a case-insensitive substring match.',
+             f'Removing {BIG_REMOVAL} is measured once, on the largest server only, unless --all is given.']))
+        targets.append(['remove by name with the name filter: at most 2 whatever the size',
+                        verdict(scale_ok) + ' for distinct names; ' + scale_rows[-1][-1].split(':')[0]
+                        + ' for a name contained in many others'])
+    if 1 in chosen:
+        targets.append(['unchanged present: 1 request', op_target(op_rows, 'unchanged (present)')])
+        # Table 3 counts its repeats too when it ran; the names come from table 1.
+        repeats = op_repeats + (scale_repeats if 3 in chosen else 0)
+        targets.append(['no request repeated within a run', verdict(repeats == 0) + ' (repeats in: '
+                        + (', '.join(sorted({row[0] for row in op_rows if row[4] != '0'})) or 'none') + ')'])
+    if 2 in chosen:
+        ping, present, uri, remove, recipe = (unit[key] for key in ('ping', 'present', 'uri', 'remove', 'recipe'))
+        targets += [
+            [f'module task at most {TARGET_PING_RATIO:g}x a ping task',
+             both(present, ping, lambda value, reference: value <= TARGET_PING_RATIO * reference)],
+            ['module task cheaper than one uri task', both(present, uri, lambda value, reference: value < reference)],
+            [f'whole removal at least {TARGET_RECIPE_SPEEDUP:g}x faster than the uri recipe (recipe / module)',
+             both(recipe, remove, lambda value, reference: value >= TARGET_RECIPE_SPEEDUP * reference)],
+        ]
+    if 4 in chosen:
+        tables.append(Table(
+            f'4a. Module start-up: the module process alone (its AnsiballZ file run directly, with its HTTP request; '
+            f'median of {config["startup_runs"]} runs)',
+            ['module', 'wall ms', 'CPU ms', 'wall vs ping', 'imports ms', 'imports vs ping', 'module_utils.basic ms',
+             'requests ms', 'module_utils.urls ms', 'collection code ms'], startup_rows,
+            ['Import figures from `python -X importtime` on the same file, cumulative. "collection code" is the self '
+             'time of the module and its module_utils, compiled from the zip on every run like the code of any '
+             'AnsiballZ module.']))
+        tables.append(Table(
+            f'4b. Import time of HTTP client stacks after ansible.module_utils.basic (plain python, cached bytecode; '
+            f'median of {config["startup_runs"]} runs)', ['stack', 'statement', 'ms'], http_rows))
+    if 5 in chosen:
+        tables.append(Table(
+            f'5. Converging {SET_SIZE} integrations ({SET_SIZE // 2} incoming, {SET_SIZE // 2} outgoing; token auth) '
+            f'on a Rocket.Chat {NEW_SERVER} emulator holding {2 * BACKGROUND} other integrations: one playbook per '
+            f'way, median of {config["set_runs"]} rounds, ways interleaved',
+            ['situation', 'way', 'requests', 'which', 'playbook s', 'playbook range s', 'task wall s', 'task CPU s',
+             'loop / this (wall)', 'loop / this (CPU)'], set_rows,
+            [f'task = median playbook - median empty playbook ({set_empty.wall:.2f} s wall, {set_empty.cpu:.2f} s '
+             'CPU); the ratios are of the task figures.',
+             'The server is reset before each way; the second playbook is the same play run again, and the benchmark '
+             'checks that it writes nothing and that the server then holds each integration of the list once.',
+             f'No type or name_prefix is given to {SET_MODULE} (the list mixes both types), so it reads every '
+             f'integration on the server: {2 * BACKGROUND} + the list, 100 a page; after creating it reads once more '
+             'to settle parallel creators.',
+             f'{MODULE} lists by name with the server-side filter: 1 request per item, 3 when it creates (list, '
+             'create, list again to settle).']))
+        # Judged on the task, as table 2 judges; the whole playbook, start-up included, is shown beside it.
+        targets.append([f'{SET_MODULE} at least {TARGET_SET_SPEEDUP:g}x faster than the loop of {MODULE} '
+                        '(loop / module)', '; '.join(
+                            f'{label}: ' + both(set_task['loop', situation], set_task['set', situation],
+                                                lambda value, reference: value >= TARGET_SET_SPEEDUP * reference)
+                            + ', whole playbook ' + ratio(set_playbook['loop', situation].wall,
+                                                          set_playbook['set', situation].wall) + ' wall'
+                            for situation, label in (('create', 'creating'), ('converged', 'up to date')))])
+    notes = []
+    timed = [str(number) for number in (2, 5) if number in chosen]
+    if timed:
+        plural = len(timed) > 1
+        notes.append(f"Time targets are judged on the wall time of table{'s' * plural} {' and '.join(timed)}, as "
+                     f"asked, and on {'their' if plural else 'its'} CPU time, which leaves out the time spent waiting "
+                     'for a CPU that other work holds.')
+    if 4 in chosen:
+        module_process, ping_process = startup[MODULE], startup['ansible.builtin.ping']
+        notes.append(f"The module's own process takes {ms(module_process['cost'].wall)} ms, "
+                     f"{ms(module_process['cost'].wall - ping_process['cost'].wall)} ms more than ping's; importing "
+                     f"requests takes {ms(module_process['requests'])} ms of it and the collection's own code "
+                     f"{ms(module_process['own'])} ms.")
+    if targets:
+        tables.append(Table('Targets', ['target', 'result'], targets, notes))
     for table in tables:
         print(table.text())
     if options.markdown:
