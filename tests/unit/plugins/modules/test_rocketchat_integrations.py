@@ -208,7 +208,7 @@ def test_without_a_scope_duplicates_the_list_does_not_name_are_left_alone(run_mo
 
 
 @pytest.mark.parametrize('items, message', [
-    ([outgoing_item('ci-a'), None], "Elements value for option 'integrations' is of type NoneType"),
+    ([outgoing_item('ci-a'), None], "Elements value for option 'integrations' is of type"),
     (['name=ci-a'], "integrations[0] ('ci-a'): "),
     ([outgoing_item('ci-a', enabled='maybe')], "integrations[0] ('ci-a'): argument 'enabled' is of type"),
     ([outgoing_item('ci-a', colour='red')], "integrations[0] ('ci-a'): unsupported option colour. Supported parameters include: alias"),
