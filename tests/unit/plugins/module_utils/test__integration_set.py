@@ -109,10 +109,6 @@ def params(items, scope_type, prefix, purge):
     return dict(integrations=chosen, type=scope_type, name_prefix=prefix, purge=purge, allow_empty_purge=True)
 
 
-def in_scope(doc, desired_set):
-    return desired_set.in_scope(doc)
-
-
 @settings(max_examples=200, deadline=None)
 @given(SERVER, ITEMS, st.sampled_from([None, 'incoming', 'outgoing']), st.sampled_from([None, 'ci-']), st.booleans())
 def test_one_run_converges_check_mode_predicts_it_and_nothing_outside_the_scope_changes(docs, items, scope_type,
@@ -138,17 +134,17 @@ def test_one_run_converges_check_mode_predicts_it_and_nothing_outside_the_scope_
     assert names(predicted) == names(real)
     assert predicted.changed == real.changed
 
-    outside_before = [doc for doc in docs if not in_scope(doc, desired_set)]
-    assert [doc for doc in server.docs if not in_scope(doc, desired_set)] == outside_before
+    outside_before = [doc for doc in docs if not desired_set.in_scope(doc)]
+    assert [doc for doc in server.docs if not desired_set.in_scope(doc)] == outside_before
 
-    keys_after = [(doc['type'], doc['name']) for doc in server.docs if in_scope(doc, desired_set)]
+    keys_after = [(doc['type'], doc['name']) for doc in server.docs if desired_set.in_scope(doc)]
     for entry in desired_set.entries:
         assert keys_after.count(entry.key) == (1 if entry.state == 'present' else 0)
     if purge:
         assert sorted(keys_after) == sorted(e.key for e in desired_set.entries if e.state == 'present')
     else:
         named = {entry.key for entry in desired_set.entries}
-        untouched = [doc for doc in docs if in_scope(doc, desired_set) and (doc['type'], doc['name']) not in named]
+        untouched = [doc for doc in docs if desired_set.in_scope(doc) and (doc['type'], doc['name']) not in named]
         assert all(doc in server.docs for doc in untouched)
 
     writes = server.writes
