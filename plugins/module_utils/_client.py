@@ -125,18 +125,22 @@ class RocketChatClient:
 
     def __init__(self, api_url, user_id=None, token=None, username=None, password=None,
                  validate_certs=True, ca_path=None, timeout=30, rate_limit_max_wait=DEFAULT_RATE_LIMIT_MAX_WAIT,
-                 sleep=time.sleep, clock=time.time):
+                 sleep=time.sleep, clock=time.time, warn=None):
         self.base_url = normalize_api_url(api_url)
         self._user_id = user_id
         self._token = token
         self._username = username
         self._password = password
         self._logged_in = False
+        self._server_version = None
+        self._version_read = False
         self._verify = ca_path if ca_path else validate_certs
         self._timeout = timeout
         self._rate_limit_max_wait = rate_limit_max_wait
-        self._sleep = sleep
+        self.sleep = sleep
         self._clock = clock
+        # Called with a message for the user before each wait on the rate limiter: a task that sleeps says why.
+        self.warn = warn
         self.session = requests.Session()
         self.session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
         # Proxies and CA bundles from the environment stay honoured (requests' trust_env); only retries are tuned.
@@ -193,7 +197,18 @@ class RocketChatClient:
         return parts.scheme == 'http' and parts.hostname not in ('localhost', '::1') and not parts.hostname.startswith('127.')
 
     def url_for(self, endpoint):
-        return f'{self.base_url}/api/v1/{endpoint}'
+        """The URL of a REST endpoint ('integrations.list'), or of a path from the server's root ('/api/info')."""
+        return f'{self.base_url}{endpoint}' if endpoint.startswith('/') else f'{self.base_url}/api/v1/{endpoint}'
+
+    def server_version(self):
+        """The server's version as a tuple of numbers, from /api/info (no login needed; read once); None if not said."""
+        if not self._version_read:
+            self._version_read = True
+            info = self.request('GET', '/api/info', authenticated=False)
+            text = info.get('version') or (info.get('info') or {}).get('version') or ''
+            match = re.match(r'(\d+)\.(\d+)', str(text))
+            self._server_version = (int(match.group(1)), int(match.group(2))) if match else None
+        return self._server_version
 
     def get(self, endpoint, params=None):
         return self.request('GET', endpoint, params=params)
@@ -226,7 +241,11 @@ class RocketChatClient:
                     "'api-bypass-rate-limit' permission, or raise the server's API rate limiter settings",
                     kind='rate_limited', status=429, endpoint=endpoint)
             # A little past the reset, so that the next request lands in the new window.
-            self._sleep(wait + 0.1)
+            if self.warn:
+                self.warn(f"Rocket.Chat's API rate limiter made the task wait {wait + 0.1:.1f} s before {method} {endpoint}. "
+                          "Grant the user the 'api-bypass-rate-limit' permission (the admin, bot and app roles have it), "
+                          "or raise the server's API rate limiter settings, to avoid these waits")
+            self.sleep(wait + 0.1)
 
     def _send(self, method, endpoint, params, body):
         url = self.url_for(endpoint)

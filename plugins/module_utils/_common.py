@@ -119,7 +119,7 @@ def client_from_module(module):
             user_id=params.get('api_user_id') or None, token=params.get('api_token') or None,
             username=params.get('api_username') or None, password=params.get('api_password') or None,
             validate_certs=params['validate_certs'], ca_path=params.get('ca_path'), timeout=params['timeout'],
-            rate_limit_max_wait=params['rate_limit_max_wait'])
+            rate_limit_max_wait=params['rate_limit_max_wait'], warn=module.warn)
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     if client.sends_credentials_in_clear:

@@ -11,9 +11,14 @@ how a lost answer or a parallel run is handled. No Ansible imports: check mode a
 
 from __future__ import annotations
 
+import secrets
+
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
+    FieldError,
+    adapt_update_payload,
     apply_fields,
+    check_fields,
     create_payload,
     differences,
     update_payload,
@@ -32,6 +37,34 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
 )
 
 CREATED, UPDATED, UNCHANGED, REMOVED = 'created', 'updated', 'unchanged', 'removed'
+SKIP_TRANSPILE_SINCE = (8, 4)
+
+
+def new_token():
+    """A random token for an outgoing integration (48 characters, as long as Rocket.Chat's own hook tokens)."""
+    return secrets.token_urlsafe(36)
+
+
+def check_creatable(type_, desired):
+    """Raise IntegrationError when the desired fields are not enough to create the integration."""
+    try:
+        check_fields(desired, type_, creating=True)
+    except FieldError as exc:
+        raise IntegrationError(f'{exc}. Nothing was changed') from exc
+
+
+def check_skip_transpile(client, desired, doc=None):
+    """Raise IntegrationError when skip_transpile is to be written to a server older than 8.4, which does not know it.
+
+    Asks the server's version only then, and only when the stored integration does not already have the field.
+    """
+    if not desired.get('skip_transpile') or (doc and 'skipTranspile' in doc):
+        return
+    version = client.server_version()
+    if version is not None and version < SKIP_TRANSPILE_SINCE:
+        raise IntegrationError(
+            f"skip_transpile needs Rocket.Chat {'.'.join(map(str, SKIP_TRANSPILE_SINCE))} or later, and this server runs "
+            f"{'.'.join(map(str, version))}: remove skip_transpile from the task. Nothing was changed")
 
 
 class Change:
@@ -62,11 +95,20 @@ def write_error(exc, action, type_, doc=None, name=None):
 
 
 def create(client, type_, desired, check_mode):
-    """Create an integration with the desired fields (in check mode, predict it)."""
+    """Create an integration with the desired fields (in check mode, predict it).
+
+    An outgoing integration created without a token gets a random one: Rocket.Chat refuses to update an outgoing
+    integration that has none, so without it the integration could never be changed again.
+    """
+    check_creatable(type_, desired)
+    check_skip_transpile(client, desired)
+    changed_options = list(desired)
+    if type_ == OUTGOING and not desired.get('token'):
+        desired = dict(desired, token=new_token())
     predicted = apply_fields({}, desired, type_)
     name = desired.get('name')
     if check_mode:
-        return Change(CREATED, None, predicted, f'Would create {short_type(type_)} integration {name!r}', list(desired))
+        return Change(CREATED, None, predicted, f'Would create {short_type(type_)} integration {name!r}', changed_options)
     try:
         created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
     except RocketChatError as exc:
@@ -82,7 +124,7 @@ def create(client, type_, desired, check_mode):
             raise write_error(exc, 'create', type_, name=name) from exc
         else:
             raise
-    return Change(CREATED, None, created, f'Created {describe(created)}', list(desired))
+    return Change(CREATED, None, created, f'Created {describe(created)}', changed_options)
 
 
 def settle_creation(client, change, desired, same_name, update_token='always', warn=None):
@@ -123,13 +165,19 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
     changed_options = differences(doc, desired, compare_token=compare_token)
     if not changed_options:
         return Change(UNCHANGED, doc, doc, f'{describe(doc)} is up to date')
+    check_skip_transpile(client, {option: desired[option] for option in changed_options if option in desired}, doc)
     token = None
     if type_ == OUTGOING:
         token = desired.get('token') if 'token' in changed_options else doc.get('token')
         if not token:
-            raise IntegrationError(
-                f'Rocket.Chat requires a token to update an outgoing integration, and {describe(doc)} has none: set token. '
-                'Nothing was changed')
+            # Rocket.Chat refuses to update an outgoing integration without a token (one made elsewhere may lack it).
+            token = new_token()
+            desired = dict(desired, token=token)
+            changed_options.append('token')
+            if warn:
+                warn(f"{describe(doc)} has no token, which Rocket.Chat requires to update an outgoing integration, so "
+                     f"{'the update would set' if check_mode else 'the update set'} a random one; Rocket.Chat sends it with "
+                     'every call from now on. To choose it, set token')
     predicted = apply_fields(doc, desired)
     token_changed = 'token' in changed_options
     msg = f"{'Would update' if check_mode else 'Updated'} {describe(predicted)}: {', '.join(changed_options)}"
@@ -137,7 +185,7 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         return Change(UPDATED, doc, predicted, msg, changed_options, token_changed)
     payload = update_payload(doc, desired, token)
     try:
-        updated = client.put('integrations.update', payload).get('integration') or predicted
+        updated = _put_update(client, payload).get('integration') or predicted
     except RocketChatError as exc:
         if exc.answer_lost:
             # An update carries the whole integration, so sending it again is harmless; first see if it landed.
@@ -145,7 +193,7 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
             if updated is None:
                 raise IntegrationError(f'{describe(doc)} disappeared while it was being updated; nothing to update') from exc
             if differences(updated, desired, compare_token=compare_token):
-                updated = client.put('integrations.update', payload).get('integration') or predicted
+                updated = _put_update(client, payload).get('integration') or predicted
         elif exc.status in (400, 403):
             raise write_error(exc, 'update', type_, doc) from exc
         else:
@@ -156,6 +204,23 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         warn(f"Rocket.Chat accepted the update of {describe(updated)} but did not store: {', '.join(ignored)}; "
              'the next run will try again. Check the server version and its logs')
     return Change(UPDATED, doc, updated, msg, changed_options, token_changed)
+
+
+def _put_update(client, payload):
+    """PUT integrations.update; when an older server's schema refuses the body and says what it wants, adapt it.
+
+    The common case costs one request; a 6.3 server, or a stored field that this server's schema does not know, one
+    or two more.
+    """
+    for _attempt in range(2):
+        try:
+            return client.put('integrations.update', payload)
+        except RocketChatError as exc:
+            adapted = adapt_update_payload(payload, exc.error) if exc.status == 400 else None
+            if adapted is None:
+                raise
+            payload = adapted
+    return client.put('integrations.update', payload)
 
 
 def remove(client, doc, check_mode):

@@ -37,6 +37,7 @@ FIELDS = (
     Field('emoji', 'emoji', BOTH, 'text'),
     Field('script_enabled', 'scriptEnabled', BOTH, 'bool'),
     Field('script', 'script', BOTH, 'text'),
+    Field('skip_transpile', 'skipTranspile', BOTH, 'bool'),
     Field('override_destination_channel_enabled', 'overrideDestinationChannelEnabled', (INCOMING,), 'bool'),
     Field('event', 'event', (OUTGOING,), 'str'),
     Field('urls', 'urls', (OUTGOING,), 'list'),
@@ -69,8 +70,9 @@ CHANGED_SECRET = MASK + ' (changed)'
 
 # The argument spec of the options that are fields, shared by the modules that write integrations (the single one
 # takes them as options, the bulk one as suboptions of each item), so that both take and default them alike.
+# No defaults for fields: an option the task leaves out is neither compared nor written (creations use the API's defaults).
 FIELD_ARGUMENT_SPEC = dict(
-    enabled=dict(type='bool', default=True),
+    enabled=dict(type='bool'),
     channel=dict(type='list', elements='str'),
     username=dict(type='str'),
     alias=dict(type='str'),
@@ -78,6 +80,7 @@ FIELD_ARGUMENT_SPEC = dict(
     emoji=dict(type='str'),
     script_enabled=dict(type='bool'),
     script=dict(type='str'),
+    skip_transpile=dict(type='bool'),
     override_destination_channel_enabled=dict(type='bool'),
     event=dict(type='str', choices=list(EVENTS)),
     urls=dict(type='list', elements='str'),
@@ -209,8 +212,6 @@ def api_value(field, value):
     return value
 
 
-# What each type's update carries besides the fields: Rocket.Chat's update replaces what it is given, so an update
-# sends every field the integration has, the user's values over the stored ones.
 def create_payload(type_, desired):
     """The body of integrations.create for the desired fields, with the defaults the API requires."""
     body = {'type': type_, 'enabled': True, 'scriptEnabled': False}
@@ -225,20 +226,37 @@ def create_payload(type_, desired):
     return body
 
 
+# Keys of a stored integration that Rocket.Chat manages itself (besides the _-prefixed metadata): never sent back.
+SERVER_KEYS = frozenset(('type', 'userId', 'scriptCompiled', 'scriptError'))
+# The properties of the outgoing branch of Rocket.Chat's update schema (rest-typings 6.13 to 8.8; that branch refuses
+# any other key), without the ones that locate the integration; and those that older servers do not know.
+OUTGOING_UPDATE_KEYS = frozenset((
+    'username', 'channel', 'event', 'targetRoom', 'urls', 'triggerWords', 'triggerWordAnywhere', 'token', 'scriptEnabled',
+    'skipTranspile', 'scriptEngine', 'script', 'runOnEdits', 'retryFailedCalls', 'retryCount', 'retryDelay',
+    'impersonateUser', 'name', 'enabled', 'alias', 'avatar', 'emoji'))
+NEWER_OUTGOING_UPDATE_KEYS = frozenset(('skipTranspile', 'scriptEngine'))
+
+
 def update_payload(doc, desired, token=None):
-    """The body of integrations.update: the stored integration with the desired fields applied."""
+    """The body of integrations.update: every field the integration has, with the desired ones applied.
+
+    Rocket.Chat 7.3 and later store null for each field of its update that the body leaves out, so the body carries
+    every stored field except what the server manages itself, including fields this collection does not model (so a
+    field of a newer release survives an update too). Empty values are left out: the server would refuse them.
+    """
     type_ = doc['type']
-    body = {'type': type_, 'integrationId': doc['_id']}
-    for field in FIELDS:
-        if type_ not in field.types or field.kind == 'secret':
+    body = {}
+    for key, value in doc.items():
+        if key.startswith('_') or key in SERVER_KEYS or value is None or value == []:
             continue
-        if field.option in desired:
-            value = desired[field.option]
-        elif doc.get(field.key) is not None:
-            value = doc[field.key]
-        else:
-            continue
-        body[field.key] = api_value(field, value)
+        if key == 'token' and type_ == INCOMING:
+            continue  # the hook's token is never written by an update; a secret is not sent for nothing
+        body[key] = ','.join(str(item) for item in value) if key == 'channel' and isinstance(value, list) else value
+    for option, value in desired.items():
+        field = BY_OPTION[option]
+        if field.kind != 'secret':
+            body[field.key] = api_value(field, value)
+    body.update(type=type_, integrationId=doc['_id'])
     body.setdefault('enabled', True)
     body.setdefault('scriptEnabled', False)
     body.setdefault('channel', '')
@@ -248,9 +266,30 @@ def update_payload(doc, desired, token=None):
         uses = EVENTS.get(body.get('event'), {})
         if not uses.get('trigger_words', True):
             body.pop('triggerWords', None)
+        if not uses.get('channel', True):
+            body['channel'] = ''
         if token:
             body['token'] = token
     return body
+
+
+def adapt_update_payload(body, error):
+    """The update body changed to what an older server's schema asks for in its refusal `error`, or None.
+
+    Rocket.Chat 6.3 requires overrideDestinationChannelEnabled in an update of either type (6.13 and later refuse it in
+    an outgoing one); the outgoing branch refuses keys it does not know, such as a stored field of another release.
+    """
+    text = error or ''
+    adapted = dict(body)
+    if "required property 'overrideDestinationChannelEnabled'" in text:
+        adapted.setdefault('overrideDestinationChannelEnabled', False)
+    if 'must NOT have additional properties' in text and body.get('type') == OUTGOING:
+        known = OUTGOING_UPDATE_KEYS | {'type', 'integrationId', 'overrideDestinationChannelEnabled'}
+        if set(adapted) - known:
+            adapted = {key: value for key, value in adapted.items() if key in known}
+        else:
+            adapted = {key: value for key, value in adapted.items() if key not in NEWER_OUTGOING_UPDATE_KEYS}
+    return adapted if adapted != body else None
 
 
 def apply_fields(doc, desired, type_=None):

@@ -11,6 +11,8 @@ No Ansible imports: errors are raised as exceptions and turned into task failure
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 
 INCOMING = 'webhook-incoming'
@@ -29,6 +31,12 @@ PERMISSIONS = {
 
 # Rocket.Chat's answers for an id it does not know (remove/update and get respectively).
 NOT_FOUND_ERRORS = ('No integration found.', 'The integration does not exists.')
+
+# Runs that create the same name at once each keep the oldest copy and remove their own moments later. Copies created
+# this close together may be such a settlement in progress, so they are read again (after these waits, in seconds)
+# before they count as duplicates; copies created further apart are duplicates at once.
+PARALLEL_COPIES_WINDOW = 60
+SETTLE_WAITS = (0.2, 0.4, 0.8, 1.6, 3.2)
 
 
 class IntegrationError(Exception):
@@ -59,6 +67,13 @@ def mask_secrets(doc):
         if masked.get(field):
             masked[field] = MASK
     return masked
+
+
+def webhook_url(client, doc):
+    """The address senders post to for an incoming integration: it contains the hook's token, so it is a secret."""
+    if doc.get('type') != INCOMING or not doc.get('_id') or not doc.get('token'):
+        return None
+    return f"{client.base_url}/hooks/{doc['_id']}/{doc['token']}"
 
 
 def permission_hint(type_=None):
@@ -130,6 +145,47 @@ def oldest(docs):
     return min(docs, key=lambda doc: (str(doc.get('_createdAt') or ''), str(doc.get('_id'))))
 
 
+def _created_at(doc):
+    value = doc.get('_createdAt')
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace('Z', '+00:00'))
+    except ValueError:
+        return None
+
+
+def may_be_parallel_copies(docs):
+    """True when integrations of one type and name were all created within PARALLEL_COPIES_WINDOW of each other."""
+    times = [_created_at(doc) for doc in docs]
+    if None in times:
+        return False
+    return (max(times) - min(times)).total_seconds() <= PARALLEL_COPIES_WINDOW
+
+
+def same_name_groups(docs):
+    """The lists of two or more integrations that share a type and a name."""
+    groups = {}
+    for doc in docs:
+        groups.setdefault((doc.get('type'), doc.get('name')), []).append(doc)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def read_settled(client, read, groups=same_name_groups):
+    """read(), and read again while it shows copies that parallel runs may still be settling (bounded by SETTLE_WAITS).
+
+    What is left after the waits is returned as it is: the caller reports real duplicates.
+    """
+    docs = read()
+    for wait in SETTLE_WAITS:
+        pending = groups(docs)
+        if not pending or not all(may_be_parallel_copies(group) for group in pending):
+            break
+        client.sleep(wait)
+        docs = read()
+    return docs
+
+
 def _one(matches, what):
     if len(matches) > 1:
         found = ', '.join(f"{m.get('_id')} ({short_type(m.get('type'))})" for m in matches)
@@ -149,7 +205,8 @@ def find_integration(client, integration_id=None, name=None, target_url=None, ty
         doc = get_integration(client, integration_id, type_)
         what = f'integration_id {integration_id!r}'
     elif name:
-        doc = _one(find_by_name(client, name, type_), f'name {name!r}' + (f' and type {short_type(type_)}' if type_ else ''))
+        matches = read_settled(client, lambda: find_by_name(client, name, type_))
+        doc = _one(matches, f'name {name!r}' + (f' and type {short_type(type_)}' if type_ else ''))
         what = f'name {name!r}'
     else:
         doc = _one(find_by_target_url(client, target_url), f'target_url {target_url!r}')

@@ -38,7 +38,10 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     IntegrationError,
     api_type,
     list_integrations,
+    read_settled,
+    same_name_groups,
     short_type,
+    webhook_url,
 )
 
 
@@ -70,12 +73,19 @@ class DesiredSet:
         self.scope_type = scope_type
         self.prefix = prefix
         self.purge = purge
+        self.named = {entry.key for entry in entries}
+
+    @property
+    def explicit(self):
+        """True when the task gave a scope; without one, only the integrations the list names are the task's."""
+        return bool(self.purge or self.scope_type or self.prefix)
 
     def in_scope(self, doc):
         name = doc.get('name')
         return (doc.get('type') in (INCOMING, OUTGOING)
                 and (self.scope_type is None or doc.get('type') == self.scope_type)
-                and isinstance(name, str) and name.startswith(self.prefix or ''))
+                and isinstance(name, str) and name.startswith(self.prefix or '')
+                and (self.explicit or (doc.get('type'), name) in self.named))
 
     def describe_scope(self):
         kind = f'{short_type(self.scope_type)} integration' if self.scope_type else 'integration'
@@ -104,7 +114,8 @@ def _entry(index, item, scope_type, prefix):
     desired = {}
     if item['state'] == 'present':
         try:
-            check_fields(item, type_, creating=True)
+            # What a creation needs is checked once the server was read, for the entries it does not have.
+            check_fields(item, type_, creating=False)
             check_event_fields(item, item.get('event'))
         except FieldError as exc:
             raise PlanError(f'{label}: {exc}') from exc
@@ -141,8 +152,18 @@ def _key(doc):
     return (doc.get('type'), doc.get('name'))
 
 
+def _narrowest(names):
+    """The longest text every name starts with: a substring of each, so the server's name filter keeps them all."""
+    return os.path.commonprefix(list(names)) or None
+
+
 def _read_scope(client, desired_set, type_=None, name_filter=None):
     """The integrations in scope, grouped by (type, name): one paged read, narrowed by the server where it can."""
+    if not desired_set.explicit:
+        # Only the named integrations are the task's: ask for just their type and shared prefix, if they have one.
+        types = {entry.type_ for entry in desired_set.entries}
+        type_ = type_ or (types.pop() if len(types) == 1 else None)
+        name_filter = name_filter or _narrowest(entry.name for entry in desired_set.entries)
     # The server's name filter is a case-insensitive substring (7.0 and later; older ones ignore it): a superset of
     # the prefix's names, filtered exactly here.
     listed = list_integrations(client, type_ or desired_set.scope_type, name_filter or desired_set.prefix)
@@ -153,12 +174,17 @@ def _read_scope(client, desired_set, type_=None, name_filter=None):
     return in_scope, groups
 
 
+def _read_scope_settled(client, desired_set):
+    """_read_scope(), read again while same-name copies that parallel runs may be settling are in it."""
+    in_scope = read_settled(client, lambda: _read_scope(client, desired_set)[0], same_name_groups)
+    groups = {}
+    for doc in in_scope:
+        groups.setdefault(_key(doc), []).append(doc)
+    return in_scope, groups
+
+
 def _check_duplicates(desired_set, groups):
-    # Inside an explicit scope every integration is the task's; without one, only those the list names are.
-    explicit = desired_set.purge or desired_set.scope_type or desired_set.prefix
-    touched = set(groups) if explicit else {entry.key for entry in desired_set.entries}
-    duplicated = sorted(((key, docs) for key, docs in groups.items() if key in touched and len(docs) > 1),
-                        key=lambda pair: pair[0])
+    duplicated = sorted(((key, docs) for key, docs in groups.items() if len(docs) > 1), key=lambda pair: pair[0])
     if duplicated:
         listing = '; '.join(f"{short_type(type_)} {name!r}: {', '.join(str(doc.get('_id')) for doc in docs)}"
                             for (type_, name), docs in duplicated)
@@ -204,7 +230,7 @@ class Outcome:
             text += f'; {self._count(UNCHANGED, purged=False)} unchanged'
         return text[0].upper() + text[1:] if include_unchanged else text
 
-    def _listed(self, entry, change, base_url):
+    def _listed(self, entry, change, client, with_urls):
         doc = change.after or change.before
         shown = dict(name=entry.name if entry else doc.get('name'),
                      type=short_type(entry.type_ if entry else doc.get('type')))
@@ -214,8 +240,8 @@ class Outcome:
             shown['changed_options'] = change.changed_options
         if change.action == REMOVED:
             shown['purged'] = entry is None
-        elif doc.get('type') == INCOMING and change.after.get('_id') and change.after.get('token'):
-            shown['webhook_url'] = f"{base_url}/hooks/{change.after['_id']}/{change.after['token']}"
+        elif with_urls and webhook_url(client, change.after):
+            shown['webhook_url'] = webhook_url(client, change.after)
         return shown
 
     def _diff(self):
@@ -236,13 +262,17 @@ class Outcome:
                 after[label(change.after)] = view(change.after, token_changed=change.token_changed)
         return dict(before=dict(sorted(before.items())), after=dict(sorted(after.items())))
 
-    def result(self, base_url, with_diff=False):
-        """The task result: the four lists, changed, msg, and the diff of the scope."""
+    def result(self, client, with_diff=False, with_urls=False):
+        """The task result: the four lists, changed, msg, and the diff of the scope.
+
+        with_urls adds the incoming integrations' webhook URLs (secrets); never to the result of a failed run.
+        """
+        with_urls = with_urls and self.error is None
         lists = {CREATED: [], UPDATED: [], REMOVED: [], UNCHANGED: []}
         for entry, change in self.changes:
             if entry is None and change.action == UNCHANGED:
                 continue  # a purge found the integration already removed by someone else
-            lists[change.action].append(self._listed(entry, change, base_url))
+            lists[change.action].append(self._listed(entry, change, client, with_urls))
         result = dict(changed=self.changed, msg=self.summary(), **lists)
         if with_diff and self.changed:
             result['diff'] = self._diff()
@@ -254,11 +284,11 @@ def converge(client, desired_set, check_mode, warn=None):
     problems: they end in Outcome.error, with the changes done before it."""
     outcome = Outcome(desired_set, check_mode)
     try:
-        outcome.before, groups = _read_scope(client, desired_set)
+        outcome.before, groups = _read_scope_settled(client, desired_set)
         _check_duplicates(desired_set, groups)
-        # A dry pass first: what only the server's state reveals (an outgoing integration stored without the token
-        # that an update needs) fails the task before the first write. It sends nothing.
-        _write(client, outcome, groups, True, warn, [] if not check_mode else outcome.changes)
+        # A dry pass first: what only the server's state reveals (an entry it does not have, without what a creation
+        # needs) fails the task before the first write. It sends nothing (and warns only when it is the check run).
+        _write(client, outcome, groups, True, warn if check_mode else None, [] if not check_mode else outcome.changes)
         if not check_mode:
             _write(client, outcome, groups, False, warn, outcome.changes)
             _settle_creations(client, desired_set, outcome, warn)
@@ -302,7 +332,7 @@ def _settle_creations(client, desired_set, outcome, warn):
     # of each, so the server's filter keeps them all), which for a single creation is its name.
     entries = [outcome.changes[i][0] for i in created]
     types = {entry.type_ for entry in entries}
-    common = os.path.commonprefix([entry.name for entry in entries])
+    common = _narrowest(entry.name for entry in entries) or ''
     _in_scope, groups = _read_scope(client, desired_set, types.pop() if len(types) == 1 else None,
                                     common if len(common) > len(desired_set.prefix or '') else None)
     for i in created:

@@ -53,9 +53,10 @@ options:
     description: An emoji, for example V(:ghost:), shown as the messages' avatar.
     type: str
   enabled:
-    description: Whether the integration is active.
+    description:
+      - Whether the integration is active.
+      - When left out, an existing integration keeps its state, and a new one is created enabled.
     type: bool
-    default: true
   event:
     description:
       - Outgoing integrations only. What triggers the call to O(urls). Required to create an outgoing integration.
@@ -78,6 +79,14 @@ options:
         lists their ids and changes nothing.
       - Together with O(integration_id), the new name of that integration.
     type: str
+  return_webhook_url:
+    description:
+      - Return RV(webhook_url), the address that senders post to, for an incoming integration.
+      - B(Sensitive) - the address contains the hook's token. Set C(no_log) on the task, and on every task that
+        handles the registered result.
+    type: bool
+    default: false
+    version_added: 2.0.0
   override_destination_channel_enabled:
     description:
       - Incoming integrations only. Whether a message sent to the webhook may name its own channel.
@@ -102,6 +111,13 @@ options:
   script_enabled:
     description: Whether O(script) runs. Created integrations default to V(false).
     type: bool
+  skip_transpile:
+    description:
+      - Whether Rocket.Chat runs O(script) as it is, without transpiling it with Babel first.
+      - Needs Rocket.Chat 8.4 or later; on an older server the task fails before anything is changed. Rocket.Chat
+        deprecated the option and plans to drop it with the transpilation in 9.0.
+    type: bool
+    version_added: 2.0.0
   state:
     description:
       - V(present) creates the integration, or updates the options you set when it differs.
@@ -120,8 +136,10 @@ options:
   token:
     description:
       - Outgoing integrations only. The token Rocket.Chat sends with each call, so the receiver can check it.
-      - Rocket.Chat requires a token to update an outgoing integration; one created without a token needs this option
-        to be updated later.
+      - Rocket.Chat requires a token to update an outgoing integration. So when an outgoing integration is created
+        without this option, the module gives it a random token (receivers that do not check the token are not
+        affected), and when an existing one has no token and a change needs one, the update sets a random one and
+        warns. Set this option to choose the token.
       - Never shown in output or diffs. See O(update_token) for when it is changed.
     type: str
   trigger_word_anywhere:
@@ -167,9 +185,13 @@ notes:
   - A user that holds only the C(manage-own-*-integrations) permissions sees only the integrations it created; an
     integration that another user created is "not found" for it. Removing it reports no change; O(state=present)
     would create a second integration of that name.
-  - When O(state=present) finds the integration by O(name), the options needed to create it (O(username), O(channel),
-    and for outgoing integrations O(event) and O(urls)) are required even when it exists, so that the same task
-    converges on any server.
+  - With O(state=present), the module first looks the integration up. An existing one is updated with just the options
+    the task sets: every other field, including ones this module does not know, keeps its value. Only when there is
+    none are the options needed to create it (O(username), O(channel), and for outgoing integrations O(event) and
+    O(urls)) required; the task then fails before anything is written.
+  - Integrations that parallel runs create under one name at the same moment are settled (the oldest is kept); a task
+    that meets such copies while they are being settled waits a few seconds for it. Two integrations of one name that
+    were not created together make the task fail.
   - Rocket.Chat stores the channel, URL and trigger word lists in the order given; this module compares them as sets.
 seealso:
   - module: community.rocketchat.rocketchat_integration_info
@@ -195,7 +217,9 @@ EXAMPLES = r"""
         channel: "#alerts"
         username: rocket.cat
         emoji: ":rotating_light:"
+        return_webhook_url: true
       register: alerts
+      no_log: true  # the result holds the webhook URL, which contains the hook's token
 
     - name: Hand the webhook URL to the monitoring system (it contains the hook's token)
       ansible.builtin.copy:
@@ -217,10 +241,16 @@ EXAMPLES = r"""
         update_token: on_create
         retry_failed_calls: true
 
-    - name: Rename an integration, found by its id
+    - name: Rename an integration, found by its id (everything else about it, its enabled state included, is kept)
       community.rocketchat.rocketchat_integration:
         integration_id: 6543a1b2c3d4e5f607182930
         name: Monitoring alerts (old)
+
+    - name: Disable an existing integration by name; nothing else is needed or changed
+      community.rocketchat.rocketchat_integration:
+        type: outgoing
+        name: CI deploys
+        enabled: false
 
     - name: Remove the outgoing integration that calls a retired endpoint
       community.rocketchat.rocketchat_integration:
@@ -259,8 +289,9 @@ webhook_url:
   description:
     - The address that senders post messages to, C({api_url}/hooks/{_id}/{token}).
     - B(Sensitive) - it contains the integration's token, which is the credential a sender needs. It is never part of a
-      diff; use C(no_log) on tasks that handle it.
-  returned: with O(state=present) for an incoming integration that exists (not for one check mode would create)
+      diff or a message; use C(no_log) on the task and on tasks that handle it.
+  returned: with O(return_webhook_url=true) and O(state=present), for an incoming integration that exists (not for one
+    check mode would create)
   type: str
   sample: https://chat.example.com/hooks/6543a1b2c3d4e5f607182930/aT0kenAT0kenAT0kenAT0kenAT0kenAT0kenAT0kenAT0ken
 changed_options:
@@ -296,6 +327,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     api_type,
     find_integration,
     mask_secrets,
+    webhook_url,
 )
 
 ARGUMENT_SPEC = dict(
@@ -304,6 +336,7 @@ ARGUMENT_SPEC = dict(
     integration_id=dict(type='str'),
     name=dict(type='str'),
     target_url=dict(type='str'),
+    return_webhook_url=dict(type='bool', default=False),
     **FIELD_ARGUMENT_SPEC,
 )
 LOOKUP_KEYS = ('integration_id', 'name', 'target_url')
@@ -334,8 +367,8 @@ def check_options(params):
     type_ = api_type(params.get('type'))
     if type_:
         try:
-            # With only a name, the task must be able to create the integration: check for that before any request.
-            check_fields(params, type_, creating=not params.get('integration_id'))
+            # What can be checked before any request; what a creation needs is checked once the lookup found nothing.
+            check_fields(params, type_, creating=False)
             check_event_fields(params, params.get('event'))
         except FieldError as exc:
             return str(exc)
@@ -348,8 +381,9 @@ def result_of(module, client, change, with_options=True):
     result = dict(changed=change.changed, integration=mask_secrets(doc), msg=change.msg)
     if with_options:
         result['changed_options'] = change.changed_options
-    if doc.get('type') == INCOMING and change.after.get('_id') and change.after.get('token'):
-        result['webhook_url'] = f"{client.base_url}/hooks/{doc['_id']}/{doc['token']}"
+    url = webhook_url(client, change.after) if module.params['return_webhook_url'] else None
+    if url:
+        result['webhook_url'] = url
     if module._diff and change.changed:
         before, after = view(change.before), view(change.after, token_changed=change.token_changed)
         if before != after:  # a parallel run's integration kept as it was changes nothing that a diff could show

@@ -27,6 +27,14 @@ options:
   name:
     description: Only integrations with exactly this name (case-sensitive).
     type: str
+  return_webhook_url:
+    description:
+      - Add C(webhook_url), the address senders post to, to each incoming integration in RV(integrations).
+      - B(Sensitive) - the addresses contain the hooks' tokens. Set C(no_log) on the task and on every task that
+        handles the registered result.
+    type: bool
+    default: false
+    version_added: 2.0.0
   type:
     description: Only integrations of this kind. V(webhook-incoming) and V(webhook-outgoing) are accepted as aliases.
     type: str
@@ -54,7 +62,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 integrations:
-  description: The integrations, as Rocket.Chat returns them, with C(token) masked, in the server's order.
+  description:
+    - The integrations, as Rocket.Chat returns them, with C(token) masked, in the server's order.
+    - With O(return_webhook_url=true), each incoming integration also has C(webhook_url) (B(sensitive)).
+    - Fields that a Rocket.Chat 7.3 or later update left without a value are C(null).
   returned: always
   type: list
   elements: dict
@@ -80,12 +91,14 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     get_integration,
     list_integrations,
     mask_secrets,
+    webhook_url,
 )
 
 ARGUMENT_SPEC = dict(
     type=dict(type='str', choices=TYPE_CHOICES),
     name=dict(type='str'),
     integration_id=dict(type='str'),
+    return_webhook_url=dict(type='bool', default=False),
 )
 
 
@@ -101,6 +114,15 @@ def read_integrations(client, params):
             if (type_ is None or doc.get('type') == type_) and (params.get('name') is None or doc.get('name') == params['name'])]
 
 
+def shown(client, doc, with_url):
+    """An integration for the result: tokens masked, and with_url its webhook URL (a secret) if it is incoming."""
+    result = mask_secrets(doc)
+    url = webhook_url(client, doc) if with_url else None
+    if url:
+        result['webhook_url'] = url
+    return result
+
+
 def main():
     module = AnsibleModule(argument_spec=rocketchat_argument_spec(**ARGUMENT_SPEC), supports_check_mode=True)
     with rocketchat_client(module) as client:
@@ -108,7 +130,8 @@ def main():
             docs = read_integrations(client, module.params)
         except IntegrationError as exc:
             module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, integrations=[mask_secrets(doc) for doc in docs])
+        integrations = [shown(client, doc, module.params['return_webhook_url']) for doc in docs]
+    module.exit_json(changed=False, integrations=integrations)
 
 
 if __name__ == '__main__':

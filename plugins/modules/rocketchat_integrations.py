@@ -31,10 +31,12 @@ attributes:
     details:
       - Check mode reads the server and predicts the same C(changed), lists and diff as a real run, except for what only
         the server can tell; a predicted creation has no C(integration_id) or C(webhook_url).
+      - Outgoing integrations that get a random token (see O(integrations[].token)) show it as changed, masked.
   diff_mode:
     support: full
     details:
-      - The diff shows every integration in the scope before and after, by option name, with tokens masked.
+      - The diff shows every integration in the scope before and after (without O(type) and O(name_prefix), every
+        integration the list names), by option name, with tokens masked.
   idempotent:
     support: full
 options:
@@ -44,7 +46,7 @@ options:
         exact, case-sensitive O(integrations[].name); the same pair may appear only once.
       - Each entry takes the options of M(community.rocketchat.rocketchat_integration) that describe an integration,
         with the same meaning, defaults and requirements. As there, the options needed to create an integration are
-        required for every entry with O(integrations[].state=present), so that the list converges on any server.
+        required only for the entries that the server does not have; the task checks them before its first write.
       - Every entry must lie inside the scope that O(type) and O(name_prefix) give.
     type: list
     elements: dict
@@ -66,9 +68,8 @@ options:
         choices: [absent, present]
         default: present
       enabled:
-        description: Whether the integration is active.
+        description: Whether the integration is active. When left out, an existing one keeps its state; a new one is enabled.
         type: bool
-        default: true
       channel:
         description:
           - Where an incoming integration posts, or which rooms an outgoing one listens to (V(#room) or V(@user)
@@ -94,6 +95,10 @@ options:
       script:
         description: The script that processes the data.
         type: str
+      skip_transpile:
+        description: Whether the script runs without Babel transpilation. Needs Rocket.Chat 8.4 or later.
+        type: bool
+        version_added: 2.0.0
       override_destination_channel_enabled:
         description: Incoming only. Whether a message sent to the webhook may name its own channel.
         type: bool
@@ -115,7 +120,8 @@ options:
       token:
         description:
           - Outgoing only. The token Rocket.Chat sends with each call. Never shown.
-          - Rocket.Chat needs it to update an outgoing integration that was created without one.
+          - Rocket.Chat requires a token to update an outgoing integration, so one created without this option gets a
+            random token, and an existing one without a token gets one (with a warning) when a change needs it.
         type: str
       update_token:
         description:
@@ -161,6 +167,15 @@ options:
       - Narrows the scope to the integrations whose name starts with this text (case-sensitive), for example V(ci-).
       - Every entry of O(integrations) must start with it.
     type: str
+  return_webhook_url:
+    description:
+      - Add C(webhook_url), the address senders post to, to each incoming integration in RV(created), RV(updated)
+        and RV(unchanged). Never in the result of a failed task.
+      - B(Sensitive) - the addresses contain the hooks' tokens. Set C(no_log) on the task and on every task that
+        handles the registered result.
+    type: bool
+    default: false
+    version_added: 2.0.0
   allow_empty_purge:
     description:
       - With O(purge=true), allows a list that names nothing to keep (empty, or only entries with
@@ -168,11 +183,12 @@ options:
     type: bool
     default: false
 notes:
-  - The scope is every integration of O(type) whose name starts with O(name_prefix); without either, every
-    integration the user may see. The diff shows the scope, and O(purge) removes only inside it.
+  - The scope is every integration of O(type) whose name starts with O(name_prefix); without either, only the
+    integrations the list names. The diff shows the scope, and O(purge) removes only inside it.
   - When the server holds two integrations of the same type and name inside the scope that O(type) or O(name_prefix)
     give (or, without either, that the list names), the task fails, lists their ids and changes nothing.
-  - Without O(type) and O(name_prefix) the scope, and so the diff, is every integration the user may see.
+  - Copies of one name that parallel runs create at the same moment are settled (the oldest is kept); a task that
+    meets them while that happens waits a few seconds for it, instead of failing.
   - The other options of an entry with O(integrations[].state=absent) are ignored, as with
     M(community.rocketchat.rocketchat_integration), so an entry can be retired by setting its state to V(absent).
   - Writes are sent one at a time, in the order of the list, removals by O(purge) last. When a write fails, the task
@@ -216,7 +232,9 @@ EXAMPLES = r"""
       - {type: incoming, name: Monitoring alerts, channel: "#alerts", username: rocket.cat}
       - {type: incoming, name: Backups, channel: "#ops", username: rocket.cat, emoji: ":floppy_disk:"}
       - {type: incoming, name: Nagios (old), state: absent}
+    return_webhook_url: true
   register: hooks
+  no_log: true  # the result holds the webhook URLs, which contain the hooks' tokens
 
 - name: Hand each webhook URL to its sender (the URLs contain the hooks' tokens)
   ansible.builtin.copy:
@@ -240,7 +258,7 @@ created:
   description:
     - The integrations that were (in check mode, would be) created, in the order of the list.
     - Each has C(name), C(type) (V(incoming) or V(outgoing)), C(integration_id) (not for a predicted creation), and
-      for an incoming integration C(webhook_url).
+      with O(return_webhook_url=true) for an incoming integration C(webhook_url).
     - C(webhook_url) is B(sensitive), like RV(community.rocketchat.rocketchat_integration#module:webhook_url); it is
       never part of a diff.
   returned: always
@@ -305,6 +323,7 @@ ARGUMENT_SPEC = dict(
     type=dict(type='str', choices=TYPE_CHOICES),
     name_prefix=dict(type='str'),
     allow_empty_purge=dict(type='bool', default=False),
+    return_webhook_url=dict(type='bool', default=False),
 )
 
 
@@ -334,7 +353,7 @@ def main():
         module.fail_json(msg=str(exc))
     with rocketchat_client(module) as client:
         outcome = converge(client, desired_set, module.check_mode, module.warn)
-        result = outcome.result(client.base_url, with_diff=module._diff)
+        result = outcome.result(client, with_diff=module._diff, with_urls=module.params['return_webhook_url'])
         error = outcome.error
         if error is not None:
             msg = explain_error(error, module.params) if isinstance(error, RocketChatError) else str(error)
