@@ -4,21 +4,18 @@
 """Fail when any secret the emulators saw appears in a test run's output.
 
 Usage: check_secrets.py LOG SECRETS.json [SECRETS.json ...]
-The secrets files are JSON lists written by the integration targets. The one allowed exception is the value of the
-modules' webhook_url return field, whose purpose is to hand the user the incoming webhook's credential.
+The secrets files are JSON lists written by the integration targets. There is no exception: the webhook URLs that
+tasks ask for with return_webhook_url are registered by tasks with no_log, so they appear nowhere either.
 """
 import json
-import re
 import sys
-
-WEBHOOK_URL = re.compile(r'"webhook_url": "[^"]*"')
 
 
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     with open(sys.argv[1], encoding='utf-8', errors='replace') as handle:
-        output = WEBHOOK_URL.sub('"webhook_url": "<allowed>"', handle.read())
+        output = handle.read()
     secrets = set()
     for path in sys.argv[2:]:
         with open(path, encoding='utf-8') as handle:
