@@ -89,8 +89,25 @@ def fail(status, error, error_type=None, **extra):
 
 
 @pytest.fixture
-def transport(monkeypatch):
-    """Every RocketChatClient created during the test talks to this FakeTransport."""
+def sleeps(monkeypatch):
+    """The waits (in seconds) of every RocketChatClient created during the test without an injected sleep.
+
+    They are recorded instead of slept: no test waits for real (rate limits, parallel creators settling).
+    """
+    waits = []
+    original = _client.RocketChatClient.__init__
+
+    def init(self, *args, **kwargs):
+        kwargs.setdefault('sleep', waits.append)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_client.RocketChatClient, '__init__', init)
+    return waits
+
+
+@pytest.fixture
+def transport(monkeypatch, sleeps):  # pylint: disable=unused-argument,redefined-outer-name
+    """Every RocketChatClient created during the test talks to this FakeTransport, and never really sleeps."""
     fake = FakeTransport()
     monkeypatch.setattr(_client, 'HTTPAdapter', lambda *args, **kwargs: fake)
     return fake
