@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: rocketchat_integrations
 short_description: Make a Rocket.Chat server's set of integrations (webhooks) match a list, optionally removing the rest
-version_added: "1.1.0"
+version_added: "2.0.0"
 description:
   - Declares many incoming and outgoing integrations in one task. Each entry of O(integrations) is found by its type
     and exact name, then created, updated or removed, with the same options and the same comparison as
