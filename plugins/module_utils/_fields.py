@@ -337,7 +337,8 @@ def view(doc, token_changed=False):
             if value or token_changed:
                 shown[field.option] = CHANGED_SECRET if token_changed else MASK
             continue
-        if value is None or value == '' or value == []:
+        if value is None or value == '' or value == [] or (field.option == 'skip_transpile' and not value):
+            # skipTranspile: false is what 8.4+ servers store unasked, and older ones do not know; only true is news.
             continue
         shown[field.option] = list(value) if isinstance(value, (list, tuple)) else value
     return shown

@@ -320,7 +320,6 @@ from ansible_collections.community.rocketchat.plugins.module_utils._fields impor
     view,
 )
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
-    INCOMING,
     OUTGOING,
     TYPE_CHOICES,
     IntegrationError,
