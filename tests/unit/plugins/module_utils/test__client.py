@@ -148,6 +148,36 @@ def test_rate_limit_waits_until_reset_then_retries(transport):
     assert transport.endpoints() == ['POST integrations.remove'] * 2
 
 
+def test_rate_limit_wait_warns_with_the_wait_the_request_and_the_permission(transport):
+    now = 1_800_000_000.0
+    slept, warnings = [], []
+    transport.on('GET', 'integrations.list',
+                 dict(status=429, json_body={'success': False, 'error': 'too many requests'},
+                      headers={'X-RateLimit-Reset': str(int((now + 12) * 1000))}),
+                 ok(integrations=[]))
+    client = token_client(sleep=slept.append, clock=lambda: now, warn=warnings.append)
+    client.get('integrations.list')
+    assert slept == [pytest.approx(12.1)]
+    warning, = warnings
+    assert 'wait 12.1 s before GET integrations.list' in warning and "'api-bypass-rate-limit'" in warning
+
+
+def test_every_rate_limit_wait_warns_before_it_sleeps(transport):
+    events = []
+    limited = dict(status=429, json_body={'success': False, 'error': 'You must wait 3 seconds before trying again'})
+    transport.on('PUT', 'integrations.update', limited, limited, ok(integration={'_id': 'a'}))
+    client = token_client(sleep=lambda seconds: events.append(('sleep', seconds)),
+                          warn=lambda text: events.append(('warn', text)))
+    client.put('integrations.update', {'integrationId': 'a'})
+    assert [kind for kind, dummy in events] == ['warn', 'sleep', 'warn', 'sleep']
+    assert all('3.1 s before PUT integrations.update' in text for kind, text in events if kind == 'warn')
+
+
+def test_no_rate_limit_no_warning(transport):
+    transport.on('GET', 'me', ok(_id='uid-1'))
+    token_client(sleep=lambda s: pytest.fail('must not wait'), warn=lambda text: pytest.fail(text)).get('me')
+
+
 def test_rate_limit_beyond_the_bound_fails_and_names_the_permission(transport):
     now = 1_800_000_000.0
     transport.on('GET', 'integrations.list', dict(
@@ -240,3 +270,31 @@ def test_paginate_yields_an_item_seen_twice_once(transport):
     transport.on('GET', 'integrations.list', page(docs(0, 100), 0, 150), page(docs(99, 150), 100, 149))
     found = [d['_id'] for d in token_client().paginate('integrations.list', 'integrations')]
     assert len(found) == len(set(found)) == 150
+
+
+def test_url_for_a_path_from_the_root_and_for_an_endpoint():
+    client = RocketChatClient('https://example.com:8443/chat/api/v1', user_id='u', token='t')
+    assert client.url_for('/api/info') == 'https://example.com:8443/chat/api/info'
+    assert client.url_for('integrations.list') == 'https://example.com:8443/chat/api/v1/integrations.list'
+
+
+@pytest.mark.parametrize('answer, version', [
+    (ok(version='7.10.3'), (7, 10)),
+    (ok(version='8.4.0-rc.2', info={'version': '1.0'}), (8, 4)),
+    (ok(info={'version': '6.3.0'}), (6, 3)),
+    (ok(), None),
+    (ok(version='unknown'), None),
+])
+def test_server_version_is_read_once_from_api_info(transport, answer, version):
+    transport.on('GET', '/api/info', answer)
+    client = token_client()
+    assert client.server_version() == version
+    assert client.server_version() == version
+    assert transport.endpoints() == ['GET /api/info']
+    assert transport.calls[0]['url'] == f'{BASE_URL}/api/info'
+
+
+def test_server_version_needs_no_login(transport):
+    transport.on('GET', '/api/info', ok(version='8.4.0'))
+    assert password_client().server_version() == (8, 4)
+    assert transport.endpoints() == ['GET /api/info']

@@ -106,3 +106,21 @@ def test_http_to_another_machine_warns(run_module, transport):
 def test_negative_rate_limit_wait_is_refused_before_any_request(run_module, transport):
     result, failed = run_module(module.main, dict(TOKEN_ARGS, rate_limit_max_wait=-1, integration_id='x', state='absent'))
     assert failed and 'rate_limit_max_wait' in result['msg'] and transport.calls == []
+
+
+def test_a_rate_limit_wait_is_a_warning_naming_the_wait_and_the_permission(run_module, transport, sleeps):
+    limited = dict(status=429, json_body={'success': False, 'error': 'Error, too many requests. Please slow down. You must '
+                                          'wait 7 seconds before trying this endpoint again. [error-too-many-requests]'})
+    transport.on('GET', 'integrations.get', limited, fail(400, 'The integration does not exists.'))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='x', state='absent'))
+    assert not failed and result['changed'] is False and sleeps == [7.1]
+    warning, = result['warnings']
+    assert warning.startswith("Rocket.Chat's API rate limiter made the task wait 7.1 s before GET integrations.get")
+    assert "'api-bypass-rate-limit'" in warning
+    assert TOKEN_ARGS['api_token'] not in warning
+
+
+def test_a_task_that_is_not_rate_limited_does_not_warn(run_module, transport, sleeps):
+    transport.on('GET', 'integrations.get', fail(400, 'The integration does not exists.'))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='x', state='absent'))
+    assert not failed and 'warnings' not in result and sleeps == []
