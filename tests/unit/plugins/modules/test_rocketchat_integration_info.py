@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration_info as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, fail, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, fail, ok
 
 SECRET = 'hook-secret-info-4411'
 
@@ -50,3 +50,23 @@ def test_missing_permission_is_an_error(run_module, transport):
                                                        '[error-unauthorized]', 'error-unauthorized'))
     result, failed = run_module(module.main, dict(TOKEN_ARGS, type='outgoing'))
     assert failed and 'manage-outgoing-integrations' in result['msg']
+
+
+def test_webhook_urls_are_returned_only_when_asked(run_module, transport):
+    transport.on('GET', 'integrations.list', page([doc('i1', 'In'), doc('o1', 'Out', 'webhook-outgoing')], 0, 2))
+    result, failed = run_module(module.main, TOKEN_ARGS)
+    assert not failed and all('webhook_url' not in d for d in result['integrations'])
+    assert SECRET not in json.dumps(result)
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, return_webhook_url=True))
+    assert not failed
+    incoming, outgoing = result['integrations']
+    assert incoming['webhook_url'] == f'{BASE_URL}/hooks/i1/{SECRET}' and incoming['token'] == '********'
+    assert 'webhook_url' not in outgoing and outgoing['token'] == '********'
+
+
+def test_webhook_url_of_one_integration_found_by_id(run_module, transport):
+    transport.on('GET', 'integrations.get', ok(integration=doc('x', 'X')))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='x', return_webhook_url=True))
+    assert not failed and result['integrations'][0]['webhook_url'] == f'{BASE_URL}/hooks/x/{SECRET}'
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='x'))
+    assert not failed and SECRET not in json.dumps(result)
