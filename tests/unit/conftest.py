@@ -88,6 +88,16 @@ def fail(status, error, error_type=None, **extra):
     return dict(status=status, json_body=body)
 
 
+def stored_after(doc):
+    """An answer to integrations.update: doc with the body applied, as the server stores it (channel as a list)."""
+    def answer(call):
+        body = {key: value for key, value in call['body'].items() if key != 'integrationId'}
+        if isinstance(body.get('channel'), str):
+            body['channel'] = [part for part in body['channel'].split(',') if part]
+        return ok(integration=dict(doc, **body))
+    return answer
+
+
 @pytest.fixture
 def sleeps(monkeypatch):
     """The waits (in seconds) of every RocketChatClient created during the test without an injected sleep.

@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.community.rocketchat.plugins.module_utils import _converge
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, fail, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, fail, ok, stored_after
 
 HOOK_TOKEN = 'incoming-hook-secret-Zq81x0TkP4m2'
 OUT_TOKEN = 'outgoing-hook-secret-Yw55b3'
@@ -32,16 +32,6 @@ OUTGOING_ARGS = dict(TOKEN_ARGS, type='outgoing', name='CI', event='sendMessage'
 
 def listing(*docs):
     return ok(integrations=list(docs), offset=0, items=len(docs), count=len(docs), total=len(docs))
-
-
-def stored_after(doc):
-    """An answer to integrations.update: doc with the body applied, as the server stores it (channel as a list)."""
-    def answer(call):
-        body = {key: value for key, value in call['body'].items() if key != 'integrationId'}
-        if isinstance(body.get('channel'), str):
-            body['channel'] = [part for part in body['channel'].split(',') if part]
-        return ok(integration=dict(doc, **body))
-    return answer
 
 
 def created_from_body(_id):
