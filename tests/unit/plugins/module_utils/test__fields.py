@@ -145,3 +145,78 @@ def test_view_uses_option_names_and_never_shows_a_token():
     assert 'stored-secret' not in repr(shown) and '_createdAt' not in shown
     assert f.view(STORED_OUT, token_changed=True)['token'] == '******** (changed)'
     assert f.view({}) == {}
+
+
+def test_field_options_have_no_defaults():
+    # An option the task leaves out is neither compared nor written; only update_token has a default.
+    assert {option for option, spec in f.FIELD_ARGUMENT_SPEC.items() if 'default' in spec} == {'update_token'}
+    assert set(f.FIELD_ARGUMENT_SPEC) - {'update_token'} == set(f.BY_OPTION) - {'name'}  # name is each module's own
+
+
+def test_skip_transpile_is_a_boolean_field_of_both_types():
+    assert f.BY_OPTION['skip_transpile'] == f.Field('skip_transpile', 'skipTranspile', (INCOMING, OUTGOING), 'bool')
+    assert f.differences(STORED_OUT, {'skip_transpile': False}) == []
+    assert f.differences(STORED_OUT, {'skip_transpile': True}) == ['skip_transpile']
+    assert f.differences(dict(STORED_OUT, skipTranspile=True), {'skip_transpile': True}) == []
+    assert f.create_payload(INCOMING, {'name': 'In', 'skip_transpile': True})['skipTranspile'] is True
+    f.check_fields(params(skip_transpile=True), INCOMING, creating=False)
+
+
+def test_update_payload_sends_back_every_stored_field_but_what_the_server_manages():
+    stored = dict(STORED_OUT, futureField='x', scriptEngine='isolated-vm', scriptCompiled='code', scriptError={'x': 1},
+                  userId='u1', _updatedAt='2026-01-02T00:00:00.000Z', _createdBy={'_id': 'u1'}, avatar=None,
+                  triggerWords=[], alias='')
+    body = f.update_payload(stored, {'enabled': False}, token='stored-secret')
+    assert body == {'type': OUTGOING, 'integrationId': 'o1', 'name': 'CI', 'enabled': False, 'channel': '#ops,#dev',
+                    'username': 'rocket.cat', 'alias': '', 'scriptEnabled': False, 'event': 'sendMessage',
+                    'urls': ['https://ci/a'], 'retryFailedCalls': True, 'retryCount': 4, 'retryDelay': 'powers-of-ten',
+                    'token': 'stored-secret', 'futureField': 'x', 'scriptEngine': 'isolated-vm'}
+
+
+def test_update_payload_applies_the_desired_options_over_the_stored_ones():
+    body = f.update_payload(STORED_OUT, {'channel': ' #a, #b', 'urls': [' https://ci/b '], 'retry_delay': 'Powers-Of-Two',
+                                         'token': 'never-from-desired'}, token='given-token')
+    assert body['channel'] == '#a,#b' and body['urls'] == ['https://ci/b'] and body['retryDelay'] == 'powers-of-two'
+    assert body['token'] == 'given-token'
+
+
+def test_update_payload_of_an_event_without_a_channel_sends_an_empty_one():
+    body = f.update_payload(STORED_OUT, {'event': 'roomCreated'}, token='stored-secret')
+    assert body['channel'] == '' and 'triggerWords' not in body and body['event'] == 'roomCreated'
+
+
+def test_update_payload_never_sends_the_incoming_hook_token():
+    stored = {'_id': 'i1', 'type': INCOMING, 'name': 'In', 'channel': ['#a'], 'username': 'u', 'token': 'hook-secret',
+              'futureField': 'x'}
+    body = f.update_payload(stored, {})
+    assert 'token' not in body and body['futureField'] == 'x'
+
+
+SCHEMA_6_3 = "must have required property 'overrideDestinationChannelEnabled' [invalid-params]"
+ADDITIONAL = 'must NOT have additional properties [invalid-params]'
+
+
+@pytest.mark.parametrize('type_', [INCOMING, OUTGOING])
+def test_adapt_update_payload_adds_the_flag_that_6_3_requires(type_):
+    body = {'type': type_, 'integrationId': 'x', 'name': 'n'}
+    assert f.adapt_update_payload(body, SCHEMA_6_3) == dict(body, overrideDestinationChannelEnabled=False)
+    assert f.adapt_update_payload(dict(body, overrideDestinationChannelEnabled=True), SCHEMA_6_3) is None
+
+
+def test_adapt_update_payload_keeps_the_known_outgoing_keys_then_drops_the_newer_ones():
+    body = f.update_payload(dict(STORED_OUT, futureField='x', scriptEngine='isolated-vm', skipTranspile=False), {},
+                            token='stored-secret')
+    known = f.adapt_update_payload(body, ADDITIONAL)
+    assert known == {key: value for key, value in body.items() if key != 'futureField'}
+    older = f.adapt_update_payload(known, ADDITIONAL)
+    assert older == {key: value for key, value in known.items() if key not in ('scriptEngine', 'skipTranspile')}
+    assert f.adapt_update_payload(older, ADDITIONAL) is None  # nothing left to adapt: the refusal stands
+
+
+@pytest.mark.parametrize('body, error', [
+    ({'type': INCOMING, 'integrationId': 'x', 'futureField': 'x'}, ADDITIONAL),  # only the outgoing branch is strict
+    ({'type': OUTGOING, 'integrationId': 'x', 'futureField': 'x'}, 'Invalid Channel [error-invalid-channel]'),
+    ({'type': OUTGOING, 'integrationId': 'x'}, None),
+])
+def test_adapt_update_payload_leaves_other_refusals_alone(body, error):
+    assert f.adapt_update_payload(body, error) is None
