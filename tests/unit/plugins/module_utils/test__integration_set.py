@@ -2,12 +2,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Property-based tests of the declared set: for any server state and any list, one run converges, a second run
-changes nothing, check mode predicts the run, and nothing outside the scope changes."""
+changes nothing, check mode predicts the run, nothing outside the scope changes, options an entry leaves out keep
+their stored values, and no token reaches the result."""
 
 from __future__ import annotations
 
 import copy
 import itertools
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,13 +25,17 @@ ROOMS = ['#general', '#ops', '@alice']
 
 class MemoryServer:
     """A minimal in-memory stand-in for the client, with Rocket.Chat's list filters (substring name, exact type)
-    and storage rules (channel strings split on commas). Counts writes."""
+    and storage rules (channel strings split on commas). Counts writes, and records waits instead of sleeping."""
 
     def __init__(self, docs):
         self.docs = copy.deepcopy(docs)
         self.ids = itertools.count(1000)
         self.writes = 0
+        self.sleeps = []
         self.base_url = 'https://chat.example.com'
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
 
     def paginate(self, endpoint, key, params=None):
         assert (endpoint, key) == ('integrations.list', 'integrations')
@@ -52,7 +58,7 @@ class MemoryServer:
         self.writes += 1
         if endpoint == 'integrations.create':
             number = next(self.ids)
-            doc = self._store(body, {'_id': f'id{number}', '_createdAt': f'2026-11-28T00:00:{number:04d}Z'})
+            doc = self._store(body, {'_id': f'id{number}', '_createdAt': f'2026-11-28T00:{number % 60:02d}:00.000Z'})
             if doc['type'] == INCOMING:
                 doc['token'] = f'hook-token-{number}'
             self.docs.append(doc)
@@ -74,32 +80,44 @@ class MemoryServer:
         raise AssertionError(f'converge does not need {endpoint} {params}')
 
 
-def stored(number, name, type_, emoji):
-    doc = {'_id': f'seed{number}', '_createdAt': f'2026-11-27T00:00:{number:04d}Z', 'type': type_, 'name': name,
-           'enabled': True, 'username': 'rocket.cat', 'channel': ['#general'], 'scriptEnabled': False, 'emoji': emoji,
-           'token': f'token-{number}'}
+def stored(number, name, type_, emoji, enabled, with_token):
+    # Seeds were created days apart: two of one name are duplicates, never copies that parallel runs are settling.
+    doc = {'_id': f'seed{number}', '_createdAt': f'2026-11-{number + 1:02d}T00:00:00.000Z', 'type': type_, 'name': name,
+           'enabled': enabled, 'username': 'rocket.cat', 'channel': ['#general'], 'scriptEnabled': False, 'emoji': emoji,
+           'token': f'token-{number}', 'futureField': f'kept-{number}'}
     if type_ == OUTGOING:
         doc.update(event='sendMessage', urls=['https://ci.example.com/hook'])
+        if not with_token:
+            del doc['token']  # made elsewhere without one: an update needs one
     else:
         doc['overrideDestinationChannelEnabled'] = False
     return doc
 
 
-SERVER = st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from([INCOMING, OUTGOING]), st.sampled_from(['', ':x:'])),
-                  max_size=8).map(lambda rows: [stored(i, *row) for i, row in enumerate(rows)])
+ROWS = st.tuples(st.sampled_from(NAMES), st.sampled_from([INCOMING, OUTGOING]), st.sampled_from(['', ':x:']), st.booleans(),
+                 st.booleans())
+# Mostly one integration per type and name (so that most runs get past the duplicate check), sometimes duplicates.
+SERVER = st.one_of(st.lists(ROWS, max_size=8, unique_by=lambda row: row[:2]), st.lists(ROWS, max_size=8)).map(
+    lambda rows: [stored(i, *row) for i, row in enumerate(rows)])
 
 
-def item(name, type_, state, emoji, rooms):
+def item(name, type_, state, emoji, rooms, enabled, complete, token):
+    """An entry; a complete one has what a creation needs, others only the name and maybe emoji and enabled."""
     entry = {key: spec.get('default') for key, spec in FIELD_ARGUMENT_SPEC.items()}
-    entry.update(name=name, type=type_, state=state, emoji=emoji or None, channel=rooms, username='rocket.cat')
+    entry.update(name=name, type=type_, state=state, emoji=emoji or None, enabled=enabled)
+    if complete:
+        entry.update(channel=rooms, username='rocket.cat')
+        if type_ == 'outgoing':
+            entry.update(event='sendMessage', urls=['https://ci.example.com/hook'])
     if type_ == 'outgoing':
-        entry.update(event='sendMessage', urls=['https://ci.example.com/hook'], token='set-by-the-task')
+        entry['token'] = token
     return entry
 
 
 ITEMS = st.lists(st.builds(item, st.sampled_from(NAMES), st.sampled_from(['incoming', 'outgoing']),
                            st.sampled_from(['present', 'present', 'absent']), st.sampled_from(['', ':x:', ':y:']),
-                           st.lists(st.sampled_from(ROOMS), min_size=1, max_size=2)),
+                           st.lists(st.sampled_from(ROOMS), min_size=1, max_size=2), st.sampled_from([None, None, True, False]),
+                           st.sampled_from([True, True, False]), st.sampled_from([None, 'set-by-the-task'])),
                  max_size=6, unique_by=lambda entry: (entry['type'], entry['name']))
 
 
@@ -109,7 +127,7 @@ def params(items, scope_type, prefix, purge):
     return dict(integrations=chosen, type=scope_type, name_prefix=prefix, purge=purge, allow_empty_purge=True)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(SERVER, ITEMS, st.sampled_from([None, 'incoming', 'outgoing']), st.sampled_from([None, 'ci-']), st.booleans())
 def test_one_run_converges_check_mode_predicts_it_and_nothing_outside_the_scope_changes(docs, items, scope_type,
                                                                                         prefix, purge):
@@ -120,15 +138,18 @@ def test_one_run_converges_check_mode_predicts_it_and_nothing_outside_the_scope_
     predicted = converge(server, desired_set, check_mode=True)
     assert server.writes == 0 and server.docs == docs
     real = converge(server, desired_set, check_mode=False)
+    assert server.sleeps == []  # no copies that parallel runs could be settling: nothing waits
     if real.error is not None:
-        # Only duplicates the task would touch may stop it, and then before any write.
-        assert 'more than one integration' in str(real.error) and predicted.error is not None
+        # Only duplicates the task would touch, or an entry the server lacks without what a creation needs, may stop
+        # it, and then before any write.
+        assert ('more than one integration' in str(real.error) or 'To create the' in str(real.error))
+        assert predicted.error is not None
         assert server.writes == 0 and server.docs == docs
         return
     assert predicted.error is None
 
     def names(outcome):
-        result = outcome.result('https://chat.example.com')
+        result = outcome.result(server)
         return {key: [(e['name'], e['type']) for e in result[key]] for key in ('created', 'updated', 'removed', 'unchanged')}
 
     assert names(predicted) == names(real)
@@ -147,7 +168,29 @@ def test_one_run_converges_check_mode_predicts_it_and_nothing_outside_the_scope_
         untouched = [doc for doc in docs if desired_set.in_scope(doc) and (doc['type'], doc['name']) not in named]
         assert all(doc in server.docs for doc in untouched)
 
+    before = {doc['_id']: doc for doc in docs}
+    for entry in desired_set.entries:
+        for doc in (doc for doc in server.docs if (doc['type'], doc['name']) == entry.key):
+            if doc['_id'] in before:
+                # What the entry leaves out keeps its stored value, including fields this collection does not model.
+                assert doc['futureField'] == before[doc['_id']]['futureField']
+                if 'enabled' not in entry.desired:
+                    assert doc['enabled'] == before[doc['_id']]['enabled']
+            else:
+                assert doc['enabled'] is entry.desired.get('enabled', True)  # a creation is enabled unless told otherwise
+            if doc['type'] == OUTGOING:
+                changed = doc['_id'] not in before or doc != before[doc['_id']]
+                assert doc.get('token') or not changed  # every outgoing integration written has a token
+
+    # No token of any integration, stored, given or made up, reaches the result or the diff.
+    result = json.dumps(real.result(server, with_diff=True))
+    tokens = {doc['token'] for doc in docs + server.docs if doc.get('token')} | {'set-by-the-task'}
+    assert not any(token in result for token in tokens)
+    if not desired_set.explicit:
+        # Without a scope, what the list does not name never appears.
+        assert not any(doc['_id'] in result for doc in docs if (doc['type'], doc['name']) not in desired_set.named)
+
     writes = server.writes
     again = converge(server, desired_set, check_mode=False)
     assert again.error is None and not again.changed and server.writes == writes
-    assert len(again.result(server.base_url)['unchanged']) == len(desired_set.entries)
+    assert len(again.result(server)['unchanged']) == len(desired_set.entries)
