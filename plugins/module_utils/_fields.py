@@ -222,8 +222,15 @@ def create_payload(type_, desired):
         body['channel'] = ''
     for option, value in desired.items():
         field = BY_OPTION[option]
-        body[field.key] = api_value(field, value)
+        if not _writes_nothing(field, value, {}):
+            body[field.key] = api_value(field, value)
     return body
+
+
+def _writes_nothing(field, value, doc):
+    """True for skip_transpile: false where the integration has no skipTranspile: that is what it means already, and
+    servers before 8.4 refuse the key."""
+    return field.key == 'skipTranspile' and not value and field.key not in doc
 
 
 # Keys of a stored integration that Rocket.Chat manages itself (besides the _-prefixed metadata): never sent back.
@@ -254,7 +261,7 @@ def update_payload(doc, desired, token=None):
         body[key] = ','.join(str(item) for item in value) if key == 'channel' and isinstance(value, list) else value
     for option, value in desired.items():
         field = BY_OPTION[option]
-        if field.kind != 'secret':
+        if field.kind != 'secret' and not _writes_nothing(field, value, doc):
             body[field.key] = api_value(field, value)
     body.update(type=type_, integrationId=doc['_id'])
     body.setdefault('enabled', True)

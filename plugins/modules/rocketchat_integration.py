@@ -186,7 +186,7 @@ notes:
     integration that another user created is "not found" for it. Removing it reports no change; O(state=present)
     would create a second integration of that name.
   - With O(state=present), the module first looks the integration up. An existing one is updated with just the options
-    the task sets: every other field, including ones this module does not know, keeps its value. Only when there is
+    the task sets; every other field, including ones this module does not know, keeps its value. Only when there is
     none are the options needed to create it (O(username), O(channel), and for outgoing integrations O(event) and
     O(urls)) required; the task then fails before anything is written.
   - Integrations that parallel runs create under one name at the same moment are settled (the oldest is kept); a task
