@@ -10,10 +10,12 @@ It mimics ajv v8 with allErrors:false (README.md, sections 1 and 5):
 - `required` reports the first missing property in the order of the `required` list;
 - `oneOf` evaluates every branch, keeps each failing branch's first error and appends its own;
 - `pattern` is searched, not anchored, like JavaScript's RegExp.test;
-- `nullable: true` adds "null" to the allowed types (so the message reads "must be string,null").
+- `nullable: true` adds "null" to the allowed types; the message still names only the declared type
+  ("must be string", as ajv 8 reports it).
 Messages are joined with "\\n " by the caller, as Rocket.Chat does.
 """
 
+import math
 import re
 
 _PATTERNS = {}
@@ -53,6 +55,8 @@ def _coerce(value, json_type):
                 number = float(value)
             except ValueError:
                 return False, value
+            if math.isnan(number) or math.isinf(number):
+                return False, value
             if json_type == 'integer' and not number.is_integer():
                 return False, value
             return True, int(number) if number.is_integer() else number
@@ -88,7 +92,9 @@ def _check(schema, value, errors, ctx, holder=None, key=None):
                         holder[key] = value = new_value
                         break
             if not coerced:
-                errors.append('must be %s' % ','.join(types))
+                # ajv names the schema's own type(s); the "null" that nullable adds is not in the message.
+                declared = schema['type']
+                errors.append('must be %s' % (declared if isinstance(declared, str) else ','.join(declared)))
                 return False
 
     if 'oneOf' in schema and not _check_one_of(schema['oneOf'], value, errors, ctx, holder, key):
