@@ -20,6 +20,8 @@ sys.path.insert(0, HERE)
 from rocketchat_emulator import EmulatorServer  # noqa: E402  (needs the path above)
 
 V6, V7, V8 = '6.13.1', '7.10.0', '8.8.1'
+# Profiles with their own behaviour (README.md, "Version profiles").
+V63, V72, V83, V85, V86, V89 = '6.3.7', '7.2.0', '8.3.0', '8.5.0', '8.6.1', '8.9.0'
 VERSIONS = [V6, V7, V8]
 FORBIDDEN_7 = 'User does not have the permissions required for this action [error-unauthorized]'
 ONE_OF = 'must match exactly one schema in oneOf'
@@ -117,18 +119,23 @@ def create(client, body):
     return response.json()['integration']
 
 
+def version_tuple(version):
+    return tuple(int(part) for part in version.split('.')[:2])
+
+
 def params_error(version, messages, where='body'):
-    """The expected 400 body of an ajv failure on this profile (section 1)."""
+    """The expected 400 body of an ajv failure on this profile (section 1; typed routes from 8.4)."""
     text = '\n '.join(messages)
-    if version.startswith('8'):
+    if version_tuple(version) >= (8, 4):
         return {'success': False, 'errorType': 'invalid-params' if where == 'body' else 'error-invalid-params', 'error': text}
     return {'success': False, 'error': text + ' [invalid-params]', 'errorType': 'invalid-params'}
 
 
 def forbidden(version):
+    """403 of the route gate: API.v1.forbidden() sends no errorType (ApiClass.ts, middlewares/permissions.ts)."""
     if version.startswith('6'):
         return {'success': False, 'error': 'unauthorized'}
-    return {'success': False, 'error': FORBIDDEN_7, 'errorType': 'error-unauthorized'}
+    return {'success': False, 'error': FORBIDDEN_7}
 
 
 NO_INTEGRATION_PERMISSIONS = {
@@ -339,15 +346,37 @@ def test_create_type_error_message(emu7):
     assert response.json()['error'] == ("must be boolean\n must have required property 'event'\n %s [invalid-params]" % ONE_OF)
 
 
-def test_create_coerces_types_on_88(emu8):
-    doc = create(Client(emu8), incoming_body(enabled='false'))
-    assert doc['enabled'] is False
+@pytest.mark.parametrize('version,coerced', [(V85, False), (V86, True), (V8, True), (V89, True)])
+def test_create_coerces_body_types_from_86(servers, version, coerced):
+    """Section 12.2: rest-typings 8.6.1 compiles the body schemas with the shared coercing ajv; 8.0.0 used
+    new Ajv() and 8.1-8.5 were never published, so 8.5 not coercing is the emulator's choice."""
+    response = Client(_server(servers, version)).post('integrations.create', incoming_body(enabled='false'))
+    if coerced:
+        assert response.status_code == 200 and response.json()['integration']['enabled'] is False
+    else:
+        assert response.json() == params_error(version, ['must be boolean', "must have required property 'event'", ONE_OF])
 
 
 def test_create_6x_does_not_require_override_flag(servers):
     emu6 = _server(servers, V6)
     doc = create(Client(emu6), incoming_body())
     assert doc['overrideDestinationChannelEnabled'] is False
+
+
+def test_create_63_requires_override_flag(servers):
+    """6.3: addIncomingIntegration's check() has overrideDestinationChannelEnabled: Boolean (section 3.1, 12.2);
+    a Match.Error carries no error code, so the REST failure is its message alone. rest-typings 6.3.0 has no
+    scriptEngine in the create schema, and the 6.3 methods store none."""
+    emu = _server(servers, V63)
+    admin = Client(emu)
+    response = admin.post('integrations.create', incoming_body())
+    assert response.status_code == 400
+    assert response.json() == {'success': False, 'error': "Match error: Missing key 'overrideDestinationChannelEnabled'"}
+    doc = create(admin, incoming_body(overrideDestinationChannelEnabled=False))
+    assert doc['overrideDestinationChannelEnabled'] is False and 'scriptEngine' not in doc
+    assert 'scriptEngine' not in create(admin, outgoing_body())
+    engine = admin.post('integrations.create', incoming_body(overrideDestinationChannelEnabled=False, scriptEngine='isolated-vm'))
+    assert engine.json() == params_error(V63, ['must NOT have additional properties', "must have required property 'event'", ONE_OF])
 
 
 def test_create_permission_errors(emu8):
@@ -439,8 +468,26 @@ def test_remove_empty_only_on_8x(servers):
 
 def test_skip_transpile_needs_84(servers):
     assert Client(_server(servers, V7)).post('integrations.create', incoming_body(skipTranspile=True)).status_code == 400
+    assert Client(_server(servers, V83)).post('integrations.create', incoming_body(skipTranspile=True)).status_code == 400
     doc = create(Client(_server(servers, V8)), incoming_body(skipTranspile=True, scriptEnabled=True, script='x'))
     assert doc['skipTranspile'] is True and doc['scriptCompiled'] == 'x'
+
+
+@pytest.mark.parametrize('version', [V63, V6, V7, V83, V85, V8])
+def test_create_defaults_per_version(servers, version):
+    """Section 12.2. addIncomingIntegration and validateOutgoingIntegration store scriptEngine
+    (sent ?? 'isolated-vm') from the releases with a scriptEngine (not 6.3); addIncomingIntegration stores
+    skipTranspile as (sent === true) from 8.4 (PR #40160); outgoing create keeps skipTranspile as sent."""
+    admin = Client(_server(servers, version))
+    extra = {'overrideDestinationChannelEnabled': False} if version == V63 else {}
+    incoming, outgoing = create(admin, incoming_body(**extra)), create(admin, outgoing_body())
+    engine = None if version == V63 else 'isolated-vm'
+    assert incoming.get('scriptEngine') == engine and outgoing.get('scriptEngine') == engine
+    if version_tuple(version) >= (8, 4):
+        assert incoming['skipTranspile'] is False
+        assert 'skipTranspile' not in outgoing
+    else:
+        assert 'skipTranspile' not in incoming and 'skipTranspile' not in outgoing
 
 
 # ---------------------------------------------------------------------------- integrations.list
@@ -540,6 +587,14 @@ def test_ten_thousand_integrations_page_quickly(emu8):
 
 # ---------------------------------------------------------------------------- integrations.get
 
+@pytest.mark.parametrize('version', [V63, V6, V7, V8])
+def test_get_accepts_extra_query_parameters(servers, version):
+    """The integrations.get query schema has no additionalProperties keyword in rest-typings 6.3.0 to 8.8.1."""
+    response = Client(_server(servers, version)).get('integrations.get', integrationId='nope', fields='{"name":1}', extra='x')
+    assert response.status_code == 400
+    assert response.json() == {'success': False, 'error': 'The integration does not exists.'}
+
+
 def test_get_missing_parameter(emu):
     response = Client(emu).get('integrations.get')
     assert response.status_code == 400
@@ -598,6 +653,131 @@ def test_update_outgoing_by_target_url(emu8):
     updated = admin.put('integrations.update', body).json()['integration']
     assert updated['_id'] == out['_id'] and updated['name'] == 'moved' and updated['urls'] == ['https://example.com/y']
     assert updated['_createdAt'] == out['_createdAt']
+
+
+def test_update_schema_63_requires_override_flag(servers):
+    """rest-typings 6.3.0 and 6.3.7: overrideDestinationChannelEnabled is required in both update branches and
+    allowed in the outgoing one, which has no scriptEngine (section 3.2, 12.2)."""
+    emu = _server(servers, V63)
+    admin = Client(emu)
+    incoming = create(admin, incoming_body(overrideDestinationChannelEnabled=False))
+    outgoing = create(admin, outgoing_body())
+    missing = admin.put('integrations.update', incoming_body(integrationId=incoming['_id']))
+    assert missing.json() == params_error(V63, ["must have required property 'overrideDestinationChannelEnabled'",
+                                                "must have required property 'event'", ONE_OF])
+    missing = admin.put('integrations.update', outgoing_body(integrationId=outgoing['_id']))
+    assert missing.json() == params_error(V63, ["must have required property 'overrideDestinationChannelEnabled'"] * 2 + [ONE_OF])
+    assert admin.put('integrations.update', outgoing_body(integrationId=outgoing['_id'], overrideDestinationChannelEnabled=True,
+                                                          name='renamed')).json()['integration']['name'] == 'renamed'
+    engine = admin.put('integrations.update', outgoing_body(integrationId=outgoing['_id'], overrideDestinationChannelEnabled=True,
+                                                            scriptEngine='isolated-vm'))
+    assert engine.json() == params_error(V63, ['must match pattern "webhook-incoming"', 'must NOT have additional properties', ONE_OF])
+
+
+@pytest.mark.parametrize('version', [V6, V7, V8])
+def test_update_schema_from_6_13(servers, version):
+    """From rest-typings 6.13.1 the outgoing update branch has no overrideDestinationChannelEnabled
+    (additionalProperties:false refuses it) and scriptEngine is a non-nullable string in both branches."""
+    emu = _server(servers, version)
+    admin = Client(emu)
+    incoming, outgoing = create(admin, incoming_body()), create(admin, outgoing_body())
+    refused = admin.put('integrations.update', outgoing_body(integrationId=outgoing['_id'], overrideDestinationChannelEnabled=True))
+    assert refused.json() == params_error(version, ['must match pattern "webhook-incoming"', 'must NOT have additional properties', ONE_OF])
+    assert admin.put('integrations.update', incoming_body(integrationId=incoming['_id'])).status_code == 200
+    null_engine = admin.put('integrations.update', incoming_body(integrationId=incoming['_id'], scriptEngine=None))
+    if version_tuple(version) >= (8, 6):  # ajv coerces null to '' for a string
+        assert null_engine.status_code == 200
+    else:
+        assert null_engine.json() == params_error(version, ['must be string', "must have required property 'event'", ONE_OF])
+
+
+# Every optional field an outgoing integration can carry, as the web UI saves it.
+FULL_OUTGOING = dict(alias='Bot', avatar='https://example.com/a.png', emoji=':robot:', targetRoom='#random', impersonateUser=True,
+                     retryFailedCalls=True, retryCount=3, retryDelay='powers-of-two', triggerWordAnywhere=True, runOnEdits=True,
+                     scriptEnabled=True, script='class Script {}')
+OUTGOING_NULLED = ('alias', 'avatar', 'emoji', 'targetRoom', 'impersonateUser', 'retryFailedCalls', 'retryCount', 'retryDelay',
+                   'triggerWordAnywhere', 'runOnEdits', 'script', 'triggerWords', 'scriptError')
+
+
+@pytest.mark.parametrize('version', [V63, V6, V72, V7, V83, V85, V8, V89])
+def test_update_outgoing_writes_null_for_omitted_fields_from_73(servers, version):
+    """Section 12.1: updateOutgoingIntegration.ts $sets a fixed list of fields; since PR #31497
+    (ignoreUndefined:false, 7.3 chosen) every one the body omits is stored as null, and scriptError too
+    when no script compiled ($unset scriptCompiled). Before, the driver dropped undefined: omitted fields keep
+    their value. skipTranspile (8.4+) is in the list, as sent."""
+    emu = _server(servers, version)
+    admin = Client(emu)
+    extra = {'overrideDestinationChannelEnabled': False} if version == V63 else {}
+    full = dict(FULL_OUTGOING, skipTranspile=True) if version_tuple(version) >= (8, 4) else FULL_OUTGOING
+    before = create(admin, outgoing_body(**full))
+    assert before['scriptCompiled']
+    body = outgoing_body(integrationId=before['_id'], name='renamed', **extra)
+    del body['triggerWords']
+    response = admin.put('integrations.update', body)
+    assert response.status_code == 200, response.text
+    after = admin.get('integrations.get', integrationId=before['_id']).json()['integration']
+    assert after == response.json()['integration']
+    assert after['name'] == 'renamed' and after['token'] == 'outgoing-token' and after['urls'] == ['https://example.com/hook']
+    assert 'scriptCompiled' not in after
+    nulled = OUTGOING_NULLED + (('skipTranspile',) if version_tuple(version) >= (8, 4) else ())
+    if version_tuple(version) >= (7, 3):
+        assert {key: after[key] for key in nulled} == dict.fromkeys(nulled)
+    else:
+        assert {key: after[key] for key in FULL_OUTGOING if key != 'scriptEnabled'} == {
+            key: value for key, value in FULL_OUTGOING.items() if key != 'scriptEnabled'}
+        assert after['triggerWords'] == ['!go'] and 'scriptError' not in after
+    assert after['scriptEnabled'] is False and after.get('scriptEngine') == (None if version == V63 else 'isolated-vm')
+
+
+@pytest.mark.parametrize('version', [V6, V72, V7, V83, V85, V8, V89])
+def test_update_incoming_omitted_fields_per_version(servers, version):
+    """Section 12.1, updateIncomingIntegration.ts: enabled, name, channel, scriptEnabled and scriptEngine
+    (sent ?? stored ?? 'isolated-vm') always; avatar, emoji, alias and script unconditionally before PR #39553
+    (null on 7.3+, kept before), only when sent after it (8.4 chosen); skipTranspile as (sent === true) from
+    8.4, so omitting it resets it; overrideDestinationChannelEnabled only when sent; token never."""
+    emu = _server(servers, version)
+    admin = Client(emu)
+    skip = version_tuple(version) >= (8, 4)
+    fields = dict(alias='Bot', avatar='https://example.com/a.png', emoji=':robot:', script='class Script {}', scriptEnabled=True,
+                  overrideDestinationChannelEnabled=True)
+    before = create(admin, incoming_body(skipTranspile=True, **fields) if skip else incoming_body(**fields))
+    response = admin.put('integrations.update', incoming_body(integrationId=before['_id'], name='renamed'))
+    assert response.status_code == 200, response.text
+    after = admin.get('integrations.get', integrationId=before['_id']).json()['integration']
+    assert after['name'] == 'renamed' and after['token'] == before['token'] and after['scriptEnabled'] is False
+    assert after['scriptEngine'] == 'isolated-vm' and after['overrideDestinationChannelEnabled'] is True
+    four = ('alias', 'avatar', 'emoji', 'script')
+    if version_tuple(version) >= (7, 3) and not skip:
+        assert {key: after[key] for key in four} == dict.fromkeys(four)
+    else:
+        assert {key: after[key] for key in four} == {key: fields[key] for key in four}
+    if skip:
+        assert after['skipTranspile'] is False
+        sent_null = admin.put('integrations.update', incoming_body(integrationId=before['_id'], alias=None)).json()['integration']
+        assert sent_null['alias'] is None and sent_null['emoji'] == ':robot:'
+
+
+@pytest.mark.parametrize('version', [V63, V6, V7, V83, V85, V8])
+def test_update_of_integration_the_user_may_not_see(servers, version):
+    """Only manage-own-*: the methods look up {_id, _createdBy._id} and find nothing. updateOutgoingIntegration.ts
+    throws Meteor.Error('invalid_integration', '[methods] updateOutgoingIntegration -> integration not found')
+    with no details (the same in every version read, 1.x to 8.x); updateIncomingIntegration.ts throws
+    error-invalid-integration 'Invalid integration' with details."""
+    emu = _server(servers, version)
+    admin = Client(emu)
+    extra = {'overrideDestinationChannelEnabled': False} if version == V63 else {}
+    incoming = create(admin, incoming_body(**extra))
+    outgoing = create(admin, outgoing_body())
+    set_permissions(emu, manage_own_incoming_integrations=['user'], manage_own_outgoing_integrations=['user'])
+    bob = make_user(emu)
+    response = bob.put('integrations.update', outgoing_body(integrationId=outgoing['_id'], **extra))
+    assert response.status_code == 400
+    assert response.json() == {'success': False, 'error': '[methods] updateOutgoingIntegration -> integration not found [invalid_integration]',
+                               'errorType': 'invalid_integration'}
+    response = bob.put('integrations.update', incoming_body(integrationId=incoming['_id'], **extra))
+    assert response.json() == {'success': False, 'error': 'Invalid integration [error-invalid-integration]',
+                               'errorType': 'error-invalid-integration', 'details': {'method': 'updateIncomingIntegration'}}
+    assert admin.get('integrations.get', integrationId=outgoing['_id']).json()['integration'] == outgoing
 
 
 def test_update_permission_lookup_by_requested_type(emu8):
@@ -660,6 +840,23 @@ def test_remove_route_gate(emu):
     assert response.json() == forbidden(emu.server_version)
 
 
+@pytest.mark.parametrize('version,gate_first', [(V6, False), (V7, False), (V83, False), (V85, True), (V8, True), (V89, True)])
+def test_gate_and_parameter_order(servers, version, gate_first):
+    """addRoute routes (6.x to 8.3) validate parameters in the action wrapper before permissionsRequired
+    (ApiClass.ts); typed routes (PR #39553, 8.4 chosen) run the permissions middleware before http-router's
+    Router.ts validates query and body. The 403 body never has an errorType."""
+    emu = _server(servers, version)
+    bob = make_user(emu)
+    remove = bob.post('integrations.remove', {'type': 'invalid-type'})
+    history = bob.get('integrations.history')
+    if gate_first:
+        assert (remove.status_code, history.status_code) == (403, 403)
+        assert remove.json() == history.json() == {'success': False, 'error': FORBIDDEN_7}
+    else:
+        assert (remove.status_code, history.status_code) == (400, 400)
+        assert history.json() == params_error(version, ["must have required property 'id'"], 'query')
+
+
 def test_remove_method_level_permission_errors(emu8):
     admins = create(Client(emu8), incoming_body())
     set_permissions(emu8, manage_own_incoming_integrations=['user'], manage_outgoing_integrations=['user'])
@@ -708,12 +905,22 @@ def test_history_route_gate(emu):
     assert response.json() == forbidden(emu.server_version)
 
 
-def test_history_missing_id(emu):
-    response = Client(emu).get('integrations.history')
-    if emu.server_version.startswith('6'):
-        assert response.json() == {'success': False, 'error': 'Invalid integration id.'}
-    else:
-        assert response.json() == params_error(emu.server_version, ["must have required property 'id'"], 'query')
+@pytest.mark.parametrize('version', [V63, V6, V7, V8])
+def test_history_query_schema_on_every_version(servers, version):
+    """rest-typings 6.3.0 and 6.13.1 already have the history query schema (id required, minLength 1,
+    offset/count numbers, compiled with coerceTypes); the 6.x route validates it before its handler
+    (apps/meteor/app/api/server/v1/integrations.ts, validateParams). A blank id still reaches the
+    handler's own check."""
+    emu = _server(servers, version)
+    admin = Client(emu)
+    assert admin.get('integrations.history').json() == params_error(version, ["must have required property 'id'"], 'query')
+    assert admin.get('integrations.history', id='').json() == params_error(version, ['must NOT have fewer than 1 characters'],
+                                                                             'query')
+    assert admin.get('integrations.history', id='x', count='abc').json() == params_error(version, ['must be number'], 'query')
+    assert admin.get('integrations.history', id='x', count='5', offset='0').json()['success'] is True
+    assert admin.get('integrations.history', id='  ').json() == {'success': False, 'error': 'Invalid integration id.'}
+    assert admin.get('integrations.history', id='x', fields='{}').json() == params_error(
+        version, ['must NOT have additional properties'], 'query')
 
 
 def test_history_listing_and_own_filter(emu8):
@@ -729,7 +936,7 @@ def test_history_listing_and_own_filter(emu8):
     assert make_user(emu8).get('integrations.history', id=out['_id']).json()['total'] == 0
 
 
-@pytest.mark.parametrize('version,present', [(V8, True), ('8.6.2', False), (V7, False)])
+@pytest.mark.parametrize('version,present', [(V89, True), (V8, True), ('8.7.0', True), ('8.6.2', False), (V85, False), (V7, False)])
 def test_history_actions_exist_from_87(servers, version, present):
     response = Client(_server(servers, version)).post('integrations.clearHistory', {'integrationId': 'x'})
     assert (response.status_code != 404) is present
@@ -851,6 +1058,29 @@ def test_hook_errors(emu8):
     assert control(emu8, 'GET', 'state')['messages'] == []
 
 
+@pytest.mark.parametrize('version,checked', [(V7, False), (V85, False), (V86, True), (V8, True), (V89, True)])
+def test_hook_needs_message_impersonate(servers, version, checked):
+    """PR #41017 (api.ts): after the enabled check, a post is refused unless the integration's user holds
+    message-impersonate, whatever the body carries (the webhook API unit test posts only {text}); the answer is
+    API.v1.failure('error-user-lacks-message-impersonate-permission'). Default roles ['bot', 'app'], and the
+    post-as user gets the bot role at create. The release is UNCONFIRMED (8.6 chosen)."""
+    emu = _server(servers, version)
+    doc = create(Client(emu), incoming_body())
+    assert control(emu, 'GET', 'state')['permissions']['message-impersonate'] == ['bot', 'app']
+    control(emu, 'POST', 'permissions', {'message-impersonate': ['admin']})
+    response = requests.post(hook_url(emu, doc), json={'text': 'x'}, timeout=TIMEOUT)
+    if checked:
+        assert response.status_code == 400
+        assert response.json() == {'success': False, 'error': 'error-user-lacks-message-impersonate-permission'}
+        assert control(emu, 'GET', 'state')['messages'] == []
+        empty = requests.post(hook_url(emu, doc), json={}, timeout=TIMEOUT)
+        assert empty.status_code == 400  # checked before the empty-body shortcut
+    else:
+        assert response.status_code == 200
+    control(emu, 'POST', 'permissions', {'message-impersonate': ['bot', 'app']})
+    assert requests.post(hook_url(emu, doc), json={'text': 'y'}, timeout=TIMEOUT).status_code == 200
+
+
 def test_hook_disabled_integration(emu8):
     doc = create(Client(emu8), incoming_body(enabled=False))
     response = requests.post(hook_url(emu8, doc), json={'text': 'x'}, timeout=TIMEOUT)
@@ -936,6 +1166,24 @@ def test_control_request_log(emu8):
     ]
 
 
+@pytest.mark.parametrize('version', [V7, V8])
+def test_control_seed_integration_as_the_web_ui_leaves_it(servers, version):
+    """POST /_emulator/integrations stores every field it is given, unvalidated and unchanged (nulls included),
+    so tests can start from documents a real server holds; GET returns them as seeded."""
+    emu = _server(servers, version)
+    outgoing = dict(FULL_OUTGOING, type='webhook-outgoing', name='ui-out', enabled=False, event='sendMessage', channel=['#general'],
+                    urls=['https://example.com/hook'], triggerWords=['!go', '!run'], token='ui-token', scriptEngine='isolated-vm',
+                    scriptCompiled='"use strict";\n\nclass Script {}', skipTranspile=False, username='rocket.cat', userId='rocket.cat')
+    incoming = dict(type='webhook-incoming', name='ui-in', enabled=False, channel=['#general', '@admin'], alias='Bot', emoji=':robot:',
+                    avatar=None, script='class Script {}', scriptEnabled=True, scriptCompiled='x', scriptEngine='isolated-vm',
+                    skipTranspile=True, overrideDestinationChannelEnabled=True, token='t' * 48)
+    seeded = control(emu, 'POST', 'integrations', {'integrations': [outgoing, incoming]})['integrations']
+    admin = Client(emu)
+    for given, doc in zip((outgoing, incoming), seeded):
+        assert {key: doc[key] for key in given} == given
+        assert admin.get('integrations.get', integrationId=doc['_id']).json()['integration'] == doc
+
+
 def test_control_seed_raw_integrations(emu8):
     docs = control(emu8, 'POST', 'integrations', {'integrations': [
         {'name': 'raw', 'channel': '#general,#random'}, {'type': 'webhook-outgoing', 'name': 'raw-out', 'urls': ['https://x']}]})
@@ -1003,6 +1251,14 @@ def test_shutdown_endpoint():
 
 
 # ---------------------------------------------------------------------------- python API and CLI
+
+@pytest.mark.parametrize('version', ['6.0', '6.3.7', '6.13.1', '7.10.0', '7.13.9', '8.5.0', '8.8.1', '8.9.0', '8.12'])
+def test_server_accepts_any_6_7_8_version(version):
+    """Profiles go by major.minor (README.md, "Version profiles"); /api/info reports the version given."""
+    with EmulatorServer(server_version=version) as server:
+        body = requests.get(server.url + '/api/info', timeout=TIMEOUT).json()
+        assert body['version'] == '.'.join(version.split('.')[:2])
+
 
 def test_server_rejects_bad_arguments():
     with pytest.raises(ValueError):

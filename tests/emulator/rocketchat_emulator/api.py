@@ -66,7 +66,10 @@ UNKNOWN_ROUTE = {'success': False, 'error': 'API endpoint not found'}
 
 
 class VersionProfile:
-    """What differs between the 6.x, 7.x and 8.x servers (sections 1, 3.3, 5 and 6)."""
+    """What differs between Rocket.Chat releases, by major.minor (README.md, "Version profiles").
+
+    Any 6.x, 7.x or 8.x version is accepted; each property names the release a behaviour starts in.
+    """
 
     def __init__(self, version):
         match = re.match(r'^(\d+)\.(\d+)(?:\.(\d+))?$', str(version).strip())
@@ -92,17 +95,36 @@ class VersionProfile:
         return self.major >= 7
 
     @property
-    def typed_routes(self):
-        """8.x validates in http-router: no ' [invalid-params]' suffix (section 1)."""
-        return self.major >= 8
+    def script_engine(self):
+        # rest-typings 6.3.0 and 6.3.7 have no scriptEngine and make overrideDestinationChannelEnabled
+        # required on update (and addIncomingIntegration's check() on create); 6.13.1 has the newer
+        # schemas. Section 12.2 puts the create fix in 6.4; the emulator moves all of it there (UNCONFIRMED).
+        return self.at_least(6, 4)
 
     @property
-    def history_actions(self):
-        """integrations.clearHistory and integrations.replayOutgoing were added in 8.7.0 (section 3.7)."""
-        return self.at_least(8, 7)
+    def null_writes(self):
+        """PR #31497 set the Mongo driver's ignoreUndefined to false: omitted update fields become null (section 12.1).
+
+        Merged January 2025; 7.3 is the release the emulator picks (UNCONFIRMED).
+        """
+        return self.at_least(7, 3)
+
+    @property
+    def typed_routes(self):
+        # PR #39553 moved integrations.* from addRoute to typed http-router routes (PR #39374's description,
+        # March 2026, still lists all six as addRoute) and made the incoming update write avatar, emoji,
+        # alias and script only when sent. Merged between 8.3.0-rc.0 and 8.4.0-rc.0; the emulator picks
+        # 8.4 (UNCONFIRMED). Typed routes: no ' [invalid-params]' suffix, permission middleware before
+        # parameter validation (packages/http-router/src/Router.ts, middlewares/permissions.ts).
+        return self.at_least(8, 4)
+
+    @property
+    def incoming_update_sent_only(self):
+        return self.typed_routes
 
     @property
     def skip_transpile(self):
+        """skipTranspile, PR #40160, 8.4.0 (rest-typings changelog)."""
         return self.at_least(8, 4)
 
     @property
@@ -112,9 +134,20 @@ class VersionProfile:
 
     @property
     def coerce_types(self):
-        # Section 1: rest-typings <= 8.0.0 used new Ajv() (no coercion), 8.8.1 coerceTypes:true. The release in
-        # between that switched is UNCONFIRMED; the emulator coerces from 8.8 on.
-        return self.at_least(8, 8)
+        # Section 12.2: rest-typings 8.0.0 compiled the body schemas with new Ajv() (no coercion), 8.6.1 with
+        # the shared coercing ajv. 8.1-8.5 were not published; the emulator coerces from 8.6 (UNCONFIRMED).
+        return self.at_least(8, 6)
+
+    @property
+    def history_actions(self):
+        """integrations.clearHistory and integrations.replayOutgoing were added in 8.7.0 (section 3.7)."""
+        return self.at_least(8, 7)
+
+    @property
+    def hook_impersonate_check(self):
+        # PR #41017 (merged 2026-06-19) makes /hooks refuse users without message-impersonate. The emulator
+        # picks 8.6, the first minor cut after the merge (UNCONFIRMED; security fixes may reach patch releases).
+        return self.at_least(8, 6)
 
     def unauthorized_body(self):
         """401 for a missing or bad X-User-Id / X-Auth-Token (section 6)."""
@@ -123,9 +156,14 @@ class VersionProfile:
         return {'status': 'error', 'message': LOGGED_OUT_MESSAGE}
 
     def forbidden_body(self):
-        """403 of a route permission gate (section 2; 6.x answered {error:'unauthorized'})."""
+        """403 of a route permission gate (section 2; 6.x answered {error:'unauthorized'}).
+
+        No errorType: ApiClass.ts maps Meteor.Error('error-unauthorized') to API.v1.forbidden(e.message) on
+        addRoute routes (7.x), and middlewares/permissions.ts calls API.v1.forbidden(msg) on typed ones;
+        forbidden() sends only {success, error}.
+        """
         if self.major >= 7:
-            return {'success': False, 'error': FORBIDDEN_MESSAGE, 'errorType': 'error-unauthorized'}
+            return {'success': False, 'error': FORBIDDEN_MESSAGE}
         return {'success': False, 'error': 'unauthorized'}
 
     def login_failure_body(self, error, message, details=None):
@@ -268,9 +306,8 @@ class EmulatorApp:
         self.profile = profile
         self.control = ControlApi(store, shutdown_callback)
         self.started_at = now_iso()
-        skip = profile.skip_transpile
+        engine, skip = profile.script_engine, profile.skip_transpile
         list_schema = LIST_QUERY_SCHEMA if profile.list_filters else None
-        history_schema = HISTORY_QUERY_SCHEMA if profile.list_filters else None
         self.routes = {
             '/api/info': RouteSpec(self.info, auth=False, limited=False),
             '/api/v1/login': RouteSpec(self.login, auth=False),
@@ -278,10 +315,10 @@ class EmulatorApp:
             '/api/v1/me': RouteSpec(self.me),
             '/api/v1/integrations.list': RouteSpec(self.integrations_list, gate=ANY_INTEGRATION_PERMISSION, schema=list_schema),
             '/api/v1/integrations.get': RouteSpec(self.integrations_get, schema=GET_QUERY_SCHEMA),
-            '/api/v1/integrations.create': RouteSpec(self.integrations_create, schema=create_schema(skip)),
-            '/api/v1/integrations.update': RouteSpec(self.integrations_update, schema=update_schema(skip)),
+            '/api/v1/integrations.create': RouteSpec(self.integrations_create, schema=create_schema(engine, skip)),
+            '/api/v1/integrations.update': RouteSpec(self.integrations_update, schema=update_schema(engine, skip)),
             '/api/v1/integrations.remove': RouteSpec(self.integrations_remove, gate=ANY_INTEGRATION_PERMISSION, schema=REMOVE_SCHEMA),
-            '/api/v1/integrations.history': RouteSpec(self.integrations_history, gate=OUTGOING_PERMISSIONS, schema=history_schema),
+            '/api/v1/integrations.history': RouteSpec(self.integrations_history, gate=OUTGOING_PERMISSIONS, schema=HISTORY_QUERY_SCHEMA),
         }
         methods = {
             '/api/info': ['GET'], '/api/v1/login': ['POST'], '/api/v1/logout': ['GET', 'POST'], '/api/v1/me': ['GET'],
@@ -351,11 +388,15 @@ class EmulatorApp:
         return json_response(status, body, call.headers)
 
     def _run_route(self, call, spec):
-        """auth -> rate limit -> params -> permission gate -> handler (the 7.x order; section 5, section 10 for 8.x)."""
+        """auth -> rate limit -> params -> permission gate -> handler on addRoute routes (ApiClass.ts);
+        typed routes run the permission middleware before http-router validates the parameters."""
         if spec.auth:
             self._authenticate(call)
         if spec.limited:
             self._rate_limit(call, honour_bypass=True)
+        gate_first = self.profile.typed_routes
+        if gate_first:
+            self._gate(call, spec)
         if call.request.method in ('GET', 'HEAD'):
             params = {key: call.request.args.get(key) for key in call.request.args}
             where = 'query'
@@ -363,12 +404,18 @@ class EmulatorApp:
             params = self._json_body(call.request)
             where = 'body'
         if spec.schema is not None:
-            messages = validate(spec.schema, params, coerce=self.profile.coerce_types and where == 'body')
+            # Query strings are coerced where the schema wants numbers (integrations.history compiles with
+            # coerceTypes in every release); bodies only where the profile's ajv coerces.
+            messages = validate(spec.schema, params, coerce=where == 'query' or self.profile.coerce_types)
             if messages:
                 raise self.profile.params_error(messages, where)
+        if not gate_first:
+            self._gate(call, spec)
+        return spec.handler(call, params)
+
+    def _gate(self, call, spec):
         if spec.gate and not any(self.store.has_permission(call.user_id, perm) for perm in spec.gate):
             raise ApiError(403, self.profile.forbidden_body())
-        return spec.handler(call, params)
 
     def _authenticate(self, call):
         user_id = call.request.headers.get('X-User-Id')
@@ -597,7 +644,7 @@ class EmulatorApp:
         """(set, unset) for scriptCompiled/scriptError: set only when scriptEnabled and script.trim() (section 4.1)."""
         script = integration.get('script')
         if integration.get('scriptEnabled') is True and isinstance(script, str) and script.strip():
-            skip = bool(integration.get('skipTranspile')) and self.profile.skip_transpile
+            skip = integration.get('skipTranspile') is True and self.profile.skip_transpile
             return {'scriptCompiled': compile_script(script, skip)}, ('scriptError',)
         return {}, ()
 
@@ -612,6 +659,11 @@ class EmulatorApp:
     def _find_for_method(self, call, integration_id, kind, method):
         """Lookup of the update/delete methods: all-permission -> by _id, own-permission -> also _createdBy (section 2)."""
         details = {'method': method}
+        if method == 'updateOutgoingIntegration':
+            # updateOutgoingIntegration.ts (every release read): its own code and reason, and no details.
+            missing = meteor_error('invalid_integration', '[methods] updateOutgoingIntegration -> integration not found')
+        else:
+            missing = meteor_error('error-invalid-integration', 'Invalid integration', details)
         if self.has(call, 'manage-%s-integrations' % kind):
             current = self.store.get_integration(integration_id)
         elif self.has(call, 'manage-own-%s-integrations' % kind):
@@ -621,7 +673,7 @@ class EmulatorApp:
         else:
             raise meteor_error('not_authorized', 'Unauthorized', details)
         if current is None:
-            raise meteor_error('error-invalid-integration', 'Invalid integration', details)
+            raise missing
         return current
 
     # ------------------------------------------------------------------ integrations.list / get / history
@@ -722,6 +774,10 @@ class EmulatorApp:
     def _add_incoming(self, call, body):
         """addIncomingIntegration, checks in the order of section 4.4."""
         details = {'method': 'addIncomingIntegration'}
+        if not self.profile.script_engine and 'overrideDestinationChannelEnabled' not in body:
+            # 6.3: check() with overrideDestinationChannelEnabled: Boolean (section 3.1); a Match.Error has no
+            # error code, so the REST layer sends only its message.
+            raise failure("Match error: Missing key 'overrideDestinationChannelEnabled'")
         if not (self.has(call, MANAGE_INCOMING) or self.has(call, MANAGE_OWN_INCOMING)):
             raise meteor_error('not_authorized', 'Unauthorized', details)
         channels = self._incoming_channels(body, details)
@@ -737,11 +793,14 @@ class EmulatorApp:
         doc = dict(body)
         # 8.x defaults the flag to false; 6.11-6.13 did not require it either (section 3.1, section 11).
         override = body.get('overrideDestinationChannelEnabled')
+        if self.profile.script_engine:
+            doc['scriptEngine'] = body['scriptEngine'] if body.get('scriptEngine') is not None else 'isolated-vm'
+        if self.profile.skip_transpile:
+            doc['skipTranspile'] = body.get('skipTranspile') is True  # addIncomingIntegration.ts: sent === true
         doc.update({
             'type': 'webhook-incoming',
             'channel': channels,
             'overrideDestinationChannelEnabled': False if override is None else override,
-            'scriptEngine': body.get('scriptEngine') or 'isolated-vm',
             'token': random_string(48),
             'userId': post_as['_id'],
             '_createdAt': now_iso(),
@@ -811,6 +870,10 @@ class EmulatorApp:
             integration['retryDelay'] = delay.lower() if isinstance(delay, str) and delay.strip() else 'powers-of-ten'
         integration['channel'] = channels
         integration['userId'] = post_as['_id']
+        if self.profile.script_engine:
+            # validateOutgoingIntegration: scriptEngine ?? 'isolated-vm' (absent from the 6.3-era version).
+            engine = integration.get('scriptEngine')
+            integration['scriptEngine'] = engine if engine is not None else 'isolated-vm'
         integration.update(self._script_fields(integration)[0])
         return integration
 
@@ -820,7 +883,6 @@ class EmulatorApp:
         doc = self._validate_outgoing(call, body)
         doc.update({
             'type': 'webhook-outgoing',
-            'scriptEngine': doc.get('scriptEngine') or 'isolated-vm',
             '_createdAt': now_iso(),
             '_createdBy': self._created_by(call),
         })
@@ -851,28 +913,48 @@ class EmulatorApp:
         return 200, {'integration': self.store.get_integration(doc['_id']), 'success': True}
 
     def _update_incoming(self, call, integration_id, body):
+        """updateIncomingIntegration (sections 3.2 and 12.1), version by version."""
         details = {'method': 'updateIncomingIntegration'}
         channels = self._incoming_channels(body, details)
-        self._find_for_method(call, integration_id, 'incoming', 'updateIncomingIntegration')
+        current = self._find_for_method(call, integration_id, 'incoming', 'updateIncomingIntegration')
         script_set, script_unset = self._script_fields(body)
         can_add_to_all = self.has(call, MANAGE_INCOMING) and self.has(call, MANAGE_OWN_INCOMING)
         for channel in channels:
             self._check_target(call, channel, can_add_to_all, details)
+        username = body['username'] if 'username' in body else current.get('username')
+        post_as = self.store.find_user(username=username) if isinstance(username, str) else None
+        if post_as is None:
+            raise meteor_error('error-invalid-post-as-user', 'Invalid Post As User', details)
+        self.store.add_user_roles(post_as['_id'], ['bot'])
         changes = {'enabled': body.get('enabled'), 'name': body.get('name'), 'channel': channels,
                    'scriptEnabled': body.get('scriptEnabled')}
-        optional = ['avatar', 'emoji', 'alias', 'script', 'scriptEngine', 'overrideDestinationChannelEnabled']
+        for key in ('avatar', 'emoji', 'alias', 'script'):
+            # 8.4+ (PR #39553): only when sent. Before: always in the $set, so null on 7.3+ (ignoreUndefined
+            # false) and left alone before (the driver dropped undefined).
+            if key in body:
+                changes[key] = body[key]
+            elif self.profile.null_writes and not self.profile.incoming_update_sent_only:
+                changes[key] = None
+        if 'overrideDestinationChannelEnabled' in body:
+            changes['overrideDestinationChannelEnabled'] = body['overrideDestinationChannelEnabled']
+        if self.profile.script_engine:
+            # sent ?? stored ?? 'isolated-vm'
+            engine = body.get('scriptEngine')
+            if engine is None:
+                engine = current.get('scriptEngine')
+            changes['scriptEngine'] = engine if engine is not None else 'isolated-vm'
         if self.profile.skip_transpile:
-            optional.append('skipTranspile')
-        changes.update({key: body[key] for key in optional if key in body})
+            changes['skipTranspile'] = body.get('skipTranspile') is True  # written on every update
         if 'username' in body:
-            post_as = self.store.find_user(username=body['username']) if isinstance(body['username'], str) else None
-            if post_as is None:
-                raise meteor_error('error-invalid-post-as-user', 'Invalid Post As User', details)
-            self.store.add_user_roles(post_as['_id'], ['bot'])
             changes.update({'username': post_as['username'], 'userId': post_as['_id']})
         changes.update(script_set)
         changes['_updatedBy'] = self._created_by(call)
         self.store.update_integration(integration_id, changes, script_unset)
+
+    # updateOutgoingIntegration.ts: the fixed $set list (section 12.1); scriptCompiled or scriptError is added below.
+    OUTGOING_UPDATE_FIELDS = ('event', 'enabled', 'name', 'avatar', 'emoji', 'alias', 'channel', 'targetRoom', 'impersonateUser',
+                              'username', 'userId', 'urls', 'token', 'script', 'scriptEnabled', 'scriptEngine', 'skipTranspile',
+                              'triggerWords', 'retryFailedCalls', 'retryCount', 'retryDelay', 'triggerWordAnywhere', 'runOnEdits')
 
     def _update_outgoing(self, call, integration_id, body):
         details = {'method': 'updateOutgoingIntegration'}
@@ -881,15 +963,21 @@ class EmulatorApp:
         if not isinstance(token, str) or not token.strip():
             raise meteor_error('error-invalid-token', 'Invalid token', details)
         self._find_for_method(call, integration_id, 'outgoing', 'updateOutgoingIntegration')
-        fields = ['event', 'enabled', 'name', 'avatar', 'emoji', 'alias', 'channel', 'targetRoom', 'impersonateUser', 'username',
-                  'userId', 'urls', 'token', 'script', 'scriptEnabled', 'scriptEngine', 'scriptCompiled', 'triggerWords',
-                  'retryFailedCalls', 'retryCount', 'retryDelay', 'triggerWordAnywhere', 'runOnEdits']
-        if self.profile.skip_transpile:
-            fields.append('skipTranspile')
-        # $set of every field; keys the request left out stay as they were (the driver ignores undefined).
-        changes = {key: integration[key] for key in fields if key in integration}
+        fields = [key for key in self.OUTGOING_UPDATE_FIELDS
+                  if (key != 'scriptEngine' or self.profile.script_engine) and (key != 'skipTranspile' or self.profile.skip_transpile)]
+        compiled = 'scriptCompiled' in integration
+        if self.profile.null_writes:
+            # 7.3+: the driver writes undefined as null, so every field the body left out becomes null,
+            # scriptError included when no script compiled.
+            changes = {key: integration.get(key) for key in fields}
+            if not compiled:
+                changes['scriptError'] = None
+        else:
+            changes = {key: integration[key] for key in fields if key in integration}
+        if compiled:
+            changes['scriptCompiled'] = integration['scriptCompiled']
         changes['_updatedBy'] = self._created_by(call)
-        self.store.update_integration(integration_id, changes, ('scriptError',) if 'scriptCompiled' in changes else ())
+        self.store.update_integration(integration_id, changes, ('scriptError',) if compiled else ('scriptCompiled',))
 
     # ------------------------------------------------------------------ integrations.remove
 
@@ -979,6 +1067,9 @@ class EmulatorApp:
         self._rate_limit(call, honour_bypass=False, key_route=call.request.path)
         if doc.get('enabled') is not True:
             raise ApiError(503, {'success': False, 'error': 'Service Unavailable'})
+        if self.profile.hook_impersonate_check and not self.store.has_permission(user['_id'], 'message-impersonate'):
+            # PR #41017 (api.ts): checked for every post, whatever the body; API.v1.failure(<code>).
+            raise failure('error-user-lacks-message-impersonate-permission')
         if not isinstance(body, dict) or not body:
             return 200, {'success': True}
         if (js_truthy(body.get('channel')) or js_truthy(body.get('roomId'))) and not doc.get('overrideDestinationChannelEnabled'):

@@ -136,6 +136,8 @@ class Store:
             self._permissions = {name: ['admin'] for name in INTEGRATION_PERMISSIONS}
             self._permissions['api-bypass-rate-limit'] = ['admin', 'bot', 'app']
             self._permissions['view-statistics'] = ['admin']
+            # Default roles of message-impersonate in the permissions list: not admin (section 12.2).
+            self._permissions['message-impersonate'] = ['bot', 'app']
             self._insert_user(ADMIN_USER_ID, self.admin_username, password=self.admin_password, roles=['admin', 'user'],
                               name='Administrator', email='%s@example.com' % self.admin_username)
             self._insert_user(ROCKET_CAT_ID, 'rocket.cat', roles=['bot'], name='Rocket.Cat', user_type='bot')

@@ -189,88 +189,109 @@ def _string_list():
     return {'type': 'array', 'items': {'type': 'string', 'minLength': 1}, 'nullable': True}
 
 
-def _outgoing_properties(skip_transpile, for_update):
-    properties = {'type': _string(pattern='webhook-outgoing')}
-    if for_update:
-        properties['integrationId'] = _string(nullable=True)
-        properties['target_url'] = _string(nullable=True)
-    properties.update({
-        'username': _string(),
-        'channel': _string(),
-        'event': _string(),
-        'targetRoom': _string(nullable=True),
-        'urls': _string_list(),
-        'triggerWords': _string_list(),
-        'triggerWordAnywhere': _boolean(nullable=True),
-        'token': _string(nullable=True),
-        'scriptEnabled': _boolean(),
-        'script': _string(nullable=True),
-        'scriptEngine': _string(nullable=True),
-    })
-    if skip_transpile:
-        properties['skipTranspile'] = _boolean(nullable=True)
-    properties.update({
-        'runOnEdits': _boolean(nullable=True),
-        'retryFailedCalls': _boolean(nullable=True),
-        'retryCount': {'type': 'number', 'nullable': True},
-        'retryDelay': _string(nullable=True),
-        'impersonateUser': _boolean(nullable=True),
-        'name': _string(),
-        'enabled': _boolean(),
-        'alias': _string(nullable=True),
-        'avatar': _string(nullable=True),
-        'emoji': _string(nullable=True),
-    })
-    return properties
+def _ordered(*pairs):
+    """A properties object from (name, schema) pairs, skipping None schemas; order matters for ajv's first error."""
+    return {name: schema for name, schema in pairs if schema is not None}
 
 
-def create_schema(skip_transpile):
-    """integrations.create body (section 3.1): oneOf, additionalProperties:false in each branch."""
-    incoming = {
-        'type': _string(pattern='webhook-incoming'),
-        'username': _string(),
-        'channel': _string(),
-        'overrideDestinationChannelEnabled': _boolean(),
-        'scriptEnabled': _boolean(),
-        'script': _string(nullable=True),
-        'scriptEngine': _string(nullable=True),
-    }
-    if skip_transpile:
-        incoming['skipTranspile'] = _boolean(nullable=True)
-    incoming.update({
-        'name': _string(),
-        'enabled': _boolean(),
-        'alias': _string(nullable=True),
-        'avatar': _string(nullable=True),
-        'emoji': _string(nullable=True),
-    })
+def _outgoing_branch(script_engine, skip_transpile, update):
+    """The outgoing branch of integrations.create / integrations.update, in rest-typings' property order."""
+    override = _boolean() if update and not script_engine else None  # 6.3: required on update
+    if update:
+        engine = _string() if script_engine else None  # update: type string, not nullable
+    else:
+        engine = _string(nullable=True) if script_engine else None
+    head = [('type', _string(pattern='webhook-outgoing'))]
+    if update:
+        head += [('integrationId', _string(nullable=True)), ('target_url', _string(nullable=True))]
+    properties = _ordered(*head + [
+        ('username', _string()),
+        ('channel', _string()),
+        ('event', _string()),
+        ('targetRoom', _string(nullable=True)),
+        ('urls', _string_list()),
+        ('triggerWords', _string_list()),
+        ('triggerWordAnywhere', _boolean(nullable=True)),
+        ('token', _string(nullable=True)),
+        ('scriptEnabled', _boolean()),
+        ('skipTranspile', _boolean(nullable=True) if skip_transpile else None),
+        ('overrideDestinationChannelEnabled', override),
+        ('scriptEngine', engine if update else None),
+        ('script', _string(nullable=True)),
+        ('runOnEdits', _boolean(nullable=True)),
+        ('retryFailedCalls', _boolean(nullable=True)),
+        ('retryCount', {'type': 'number', 'nullable': True}),
+        ('retryDelay', _string(nullable=True)),
+        ('impersonateUser', _boolean(nullable=True)),
+        ('name', _string()),
+        ('enabled', _boolean()),
+        ('alias', _string(nullable=True)),
+        ('avatar', _string(nullable=True)),
+        ('emoji', _string(nullable=True)),
+        ('scriptEngine', None if update else engine),
+    ])
+    required = ['type', 'username', 'channel', 'event', 'scriptEnabled', 'name', 'enabled']
+    if override is not None:
+        required.insert(5, 'overrideDestinationChannelEnabled')
+    return {'type': 'object', 'properties': properties, 'additionalProperties': False, 'required': required}
+
+
+def create_schema(script_engine=True, skip_transpile=False):
+    """integrations.create body (section 3.1): oneOf, additionalProperties:false in each branch.
+
+    Property lists and order as in rest-typings 6.3.0 (script_engine=False), 6.13.1 / 8.0.0 and 8.6.1 /
+    8.8.1 (skip_transpile=True).
+    """
+    incoming = _ordered(
+        ('type', _string(pattern='webhook-incoming')),
+        ('username', _string()),
+        ('channel', _string()),
+        ('scriptEnabled', _boolean()),
+        ('skipTranspile', _boolean(nullable=True) if skip_transpile else None),
+        ('overrideDestinationChannelEnabled', _boolean(nullable=script_engine)),
+        ('script', _string(nullable=True)),
+        ('name', _string()),
+        ('enabled', _boolean()),
+        ('alias', _string(nullable=True)),
+        ('avatar', _string(nullable=True)),
+        ('emoji', _string(nullable=True)),
+        ('scriptEngine', _string(nullable=True) if script_engine else None),
+    )
     return {'oneOf': [
         {'type': 'object', 'properties': incoming, 'additionalProperties': False,
          'required': ['type', 'username', 'channel', 'scriptEnabled', 'name', 'enabled']},
-        {'type': 'object', 'properties': _outgoing_properties(skip_transpile, for_update=False), 'additionalProperties': False,
-         'required': ['type', 'username', 'channel', 'event', 'scriptEnabled', 'name', 'enabled']},
+        _outgoing_branch(script_engine, skip_transpile, update=False),
     ]}
 
 
-def update_schema(skip_transpile):
-    """integrations.update body (section 3.2): incoming branch open (additionalProperties:true), outgoing closed."""
-    incoming = {
-        'type': _string(pattern='webhook-incoming'),
-        'integrationId': _string(),
-        'channel': _string(),
-        'scriptEnabled': _boolean(),
-        'script': _string(nullable=True),
-        'name': _string(),
-        'enabled': _boolean(),
-        'alias': _string(nullable=True),
-        'avatar': _string(nullable=True),
-        'emoji': _string(nullable=True),
-    }
+def update_schema(script_engine=True, skip_transpile=False):
+    """integrations.update body (section 3.2): incoming branch open (additionalProperties:true), outgoing closed.
+
+    rest-typings 6.3.0/6.3.7 (script_engine=False) require overrideDestinationChannelEnabled in both branches
+    and have no scriptEngine; from 6.13.1 the outgoing branch no longer has the flag and both branches have
+    scriptEngine (a non-nullable string); skipTranspile from 8.4 (section 12.2).
+    """
+    incoming = _ordered(
+        ('type', _string(pattern='webhook-incoming')),
+        ('integrationId', _string()),
+        ('channel', _string()),
+        ('scriptEnabled', _boolean()),
+        ('skipTranspile', _boolean(nullable=True) if skip_transpile else None),
+        ('scriptEngine', _string() if script_engine else None),
+        ('overrideDestinationChannelEnabled', _boolean(nullable=script_engine)),
+        ('script', _string(nullable=True)),
+        ('name', _string()),
+        ('enabled', _boolean()),
+        ('alias', _string(nullable=True)),
+        ('avatar', _string(nullable=True)),
+        ('emoji', _string(nullable=True)),
+    )
+    required = ['integrationId', 'type', 'channel', 'scriptEnabled', 'name', 'enabled']
+    if not script_engine:
+        required.insert(4, 'overrideDestinationChannelEnabled')
     return {'oneOf': [
-        {'type': 'object', 'properties': incoming, 'additionalProperties': True,
-         'required': ['integrationId', 'type', 'channel', 'scriptEnabled', 'name', 'enabled']},
-        {'type': 'object', 'properties': _outgoing_properties(skip_transpile, for_update=True), 'additionalProperties': False,
-         'required': ['type', 'username', 'channel', 'event', 'scriptEnabled', 'name', 'enabled']},
+        {'type': 'object', 'properties': incoming, 'additionalProperties': True, 'required': required},
+        _outgoing_branch(script_engine, skip_transpile, update=True),
     ]}
 
 
@@ -286,12 +307,11 @@ REMOVE_SCHEMA = {'oneOf': [
 
 _PAGE_NUMBER = {'type': ['number', 'string'], 'nullable': True}
 
-# Section 3.4. createdBy is optional; additionalProperties:false follows the other query schemas (derived).
+# Section 3.4. No additionalProperties keyword in any rest-typings version (6.3.0 to 8.8.1): extra keys pass.
 GET_QUERY_SCHEMA = {
     'type': 'object',
     'properties': {'integrationId': _string(), 'createdBy': _string(nullable=True)},
     'required': ['integrationId'],
-    'additionalProperties': False,
 }
 
 # Section 3.3 (7.0+): additionalProperties:false, so an unknown key such as fields= is a 400.
@@ -308,13 +328,14 @@ LIST_QUERY_SCHEMA = {
     'additionalProperties': False,
 }
 
-# Section 3.5.
+# Section 3.5; the same in rest-typings 6.3.0 to 8.8.1, always compiled with type coercion (its own
+# Ajv({coerceTypes:true}) up to 8.0.0, ajvQuery later), so offset=10 passes and offset=x does not.
 HISTORY_QUERY_SCHEMA = {
     'type': 'object',
     'properties': {
         'id': _string(minLength=1),
-        'offset': _PAGE_NUMBER,
-        'count': _PAGE_NUMBER,
+        'offset': {'type': 'number', 'nullable': True},
+        'count': {'type': 'number', 'nullable': True},
         'sort': _string(nullable=True),
         'query': _string(nullable=True),
     },
