@@ -159,6 +159,10 @@ def test_skip_transpile_is_a_boolean_field_of_both_types():
     assert f.differences(STORED_OUT, {'skip_transpile': True}) == ['skip_transpile']
     assert f.differences(dict(STORED_OUT, skipTranspile=True), {'skip_transpile': True}) == []
     assert f.create_payload(INCOMING, {'name': 'In', 'skip_transpile': True})['skipTranspile'] is True
+    # false is what an integration without the field means, and servers before 8.4 refuse the key: not sent then.
+    assert 'skipTranspile' not in f.create_payload(INCOMING, {'name': 'In', 'skip_transpile': False})
+    assert 'skipTranspile' not in f.update_payload(dict(STORED_OUT), {'skip_transpile': False}, token='t')
+    assert f.update_payload(dict(STORED_OUT, skipTranspile=True), {'skip_transpile': False}, token='t')['skipTranspile'] is False
     f.check_fields(params(skip_transpile=True), INCOMING, creating=False)
 
 

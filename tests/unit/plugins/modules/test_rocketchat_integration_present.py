@@ -517,13 +517,24 @@ def test_skip_transpile_is_compared_like_other_booleans_without_asking_the_versi
     assert not failed and result['changed'] is changed
     assert result['changed_options'] == (['skip_transpile'] if changed else [])
     assert 'GET /api/info' not in transport.endpoints()
+    if changed:
+        assert writes(transport)[0][2]['skipTranspile'] is False
 
 
-def test_no_version_is_asked_when_skip_transpile_is_false_on_creation(run_module, transport):
+def test_skip_transpile_false_is_not_sent_in_an_update_of_an_integration_without_the_field(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(INCOMING_DOC))
+    transport.on('PUT', 'integrations.update', stored_after(INCOMING_DOC))
+    result, failed = run_module(module.main, dict(INCOMING_ARGS, skip_transpile=False, emoji=':x:'))
+    assert not failed and result['changed_options'] == ['emoji']
+    assert 'skipTranspile' not in writes(transport)[0][2] and 'GET /api/info' not in transport.endpoints()
+
+
+def test_skip_transpile_false_on_creation_is_not_sent_and_asks_no_version(run_module, transport):
+    # false is what an integration without the field means already, and servers before 8.4 refuse the key.
     transport.on('GET', 'integrations.list', listing())
     transport.on('POST', 'integrations.create', created_from_body('in9'))
     result, failed = run_module(module.main, dict(INCOMING_ARGS, skip_transpile=False))
-    assert not failed and writes(transport)[0][2]['skipTranspile'] is False
+    assert not failed and 'skipTranspile' not in writes(transport)[0][2]
     assert transport.endpoints() == ['GET integrations.list', 'POST integrations.create', 'GET integrations.list']
 
 
