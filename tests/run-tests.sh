@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything and run every test: emulator, unit, system (ad-hoc, AWX-style, execution environment, tarball),
-# ansible-test sanity, units and integration (with a secret leak check) on ansible-core 2.19/Python 3.11 and
-# 2.21/Python 3.12, sanity and units on 2.16, ansible-lint (production profile), changelog lint and sync, docs lint and
+# ansible-test sanity, units and integration (with a secret leak check; every emulator profile) on ansible-core
+# 2.19/Python 3.11 and 2.21/Python 3.12 (oldest and newest profiles), sanity and units on 2.16, ansible-lint (production profile), changelog lint and sync, docs lint and
 # docsite build, build + install + ansible-doc, and galaxy-importer. Prints "N passed, N failed" last; exits non-zero on any failure.
 # Copyright (c) 2026 community.rocketchat contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -125,7 +125,12 @@ if [ -n "$PY312" ]; then
   rm -rf tests/output
   run "ansible-test sanity (py3.12, core 2.21)" env PATH="$ROOT/.venv312/bin:$PATH" ansible-test sanity --local --python 3.12 --color no
   run "ansible-test units (py3.12, core 2.21)" env PATH="$ROOT/.venv312/bin:$PATH" ansible-test units --local --python 3.12 --color no
-  run "ansible-test integration (py3.12, core 2.21)" env PATH="$ROOT/.venv312/bin:$PATH" ansible-test integration --local --python 3.12 --color no
+  # Every profile runs in the -vvvv leg above; this leg runs the oldest and the newest (ansible-test passes
+  # integration_config.yml to the targets as extra vars).
+  printf 'rocketchat_versions: ["6.3.0", "8.9.0"]\n' >tests/integration/integration_config.yml
+  run "ansible-test integration (py3.12, core 2.21; Rocket.Chat 6.3.0 and 8.9.0 profiles)" env PATH="$ROOT/.venv312/bin:$PATH" \
+    ansible-test integration --local --python 3.12 --color no
+  rm -f tests/integration/integration_config.yml
   for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/py312-$(basename "$f")"; done
 else
   failed_steps+=("Python 3.12 not found: the ansible-core 2.21 leg did not run")
