@@ -288,10 +288,11 @@ def adapt_update_payload(body, error):
     """
     text = error or ''
     adapted = dict(body)
-    if "required property 'overrideDestinationChannelEnabled'" in text:
+    wants_override = "required property 'overrideDestinationChannelEnabled'" in text
+    if wants_override:
         adapted.setdefault('overrideDestinationChannelEnabled', False)
     if 'must NOT have additional properties' in text and body.get('type') == OUTGOING:
-        known = OUTGOING_UPDATE_KEYS | {'type', 'integrationId', 'overrideDestinationChannelEnabled'}
+        known = OUTGOING_UPDATE_KEYS | {'type', 'integrationId'} | ({'overrideDestinationChannelEnabled'} if wants_override else set())
         if set(adapted) - known:
             adapted = {key: value for key, value in adapted.items() if key in known}
         else:

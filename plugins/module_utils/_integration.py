@@ -11,7 +11,7 @@ No Ansible imports: errors are raised as exceptions and turned into task failure
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 
@@ -150,9 +150,11 @@ def _created_at(doc):
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace('Z', '+00:00'))
+        moment = datetime.fromisoformat(value.replace('Z', '+00:00'))
     except ValueError:
         return None
+    # JSON dates are UTC; one written without an offset is read as UTC too, so that any two can be compared.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def may_be_parallel_copies(docs):

@@ -287,9 +287,13 @@ def converge(client, desired_set, check_mode, warn=None):
         outcome.before, groups = _read_scope_settled(client, desired_set)
         _check_duplicates(desired_set, groups)
         # A dry pass first: what only the server's state reveals (an entry it does not have, without what a creation
-        # needs) fails the task before the first write. It sends nothing (and warns only when it is the check run).
-        _write(client, outcome, groups, True, warn if check_mode else None, [] if not check_mode else outcome.changes)
-        if not check_mode:
+        # needs) fails the task before the first write. It sends nothing (and warns only when it is the check run),
+        # and its predictions count only once it is complete, so a check run fails as the real run would.
+        predicted = []
+        _write(client, outcome, groups, True, warn if check_mode else None, predicted)
+        if check_mode:
+            outcome.changes = predicted
+        else:
             _write(client, outcome, groups, False, warn, outcome.changes)
             _settle_creations(client, desired_set, outcome, warn)
         outcome.current = None

@@ -217,6 +217,15 @@ def test_adapt_update_payload_keeps_the_known_outgoing_keys_then_drops_the_newer
     assert f.adapt_update_payload(older, ADDITIONAL) is None  # nothing left to adapt: the refusal stands
 
 
+def test_adapt_update_payload_drops_an_override_flag_stored_on_an_outgoing_integration():
+    # 6.13 and later refuse the flag in an outgoing update; only 6.3, whose refusal asks for it, keeps it.
+    body = f.update_payload(dict(STORED_OUT, overrideDestinationChannelEnabled=False), {}, token='stored-secret')
+    assert 'overrideDestinationChannelEnabled' in body
+    assert f.adapt_update_payload(body, ADDITIONAL) == {k: v for k, v in body.items() if k != 'overrideDestinationChannelEnabled'}
+    both = SCHEMA_6_3 + '\n ' + ADDITIONAL
+    assert f.adapt_update_payload(dict(body, futureField='x'), both) == body
+
+
 @pytest.mark.parametrize('body, error', [
     ({'type': INCOMING, 'integrationId': 'x', 'futureField': 'x'}, ADDITIONAL),  # only the outgoing branch is strict
     ({'type': OUTGOING, 'integrationId': 'x', 'futureField': 'x'}, 'Invalid Channel [error-invalid-channel]'),

@@ -286,13 +286,7 @@ def test_a_failed_read_fails_the_task_with_the_permission_needed(run_module, tra
 CANNOT_CREATE_CI_B = [outgoing_item('ci-a'), outgoing_item('ci-b', urls=None), dict(name='ci-c', emoji=':x:')]
 
 
-@pytest.mark.parametrize('check_mode', [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=(
-        "plugin bug: in check mode converge() records the predicted creation of integrations[0] before the failing "
-        "entry, so the failed result says changed: true, created: [ci-a] and 'Before that, the task would create 1', "
-        "while the real run fails before any write with changed: false"))),
-])
+@pytest.mark.parametrize('check_mode', [False, True])
 def test_an_entry_the_server_does_not_have_and_cannot_create_fails_before_the_first_write(run_module, transport,
                                                                                          check_mode):
     # ci-c exists, so it needs nothing but the option it changes; ci-b does not, and lacks urls.
