@@ -547,8 +547,8 @@ def copy_of(doc, _id, seconds_later):
 
 
 @pytest.mark.parametrize('emoji, action', [(None, 'unchanged'), (':x:', 'updated')])
-def test_copies_that_parallel_creators_are_settling_are_read_again_until_one_is_left(run_module, transport, sleeps,
-                                                                                      emoji, action):
+def test_copies_that_parallel_creators_are_settling_are_read_again_until_one_is_left(
+        run_module, transport, sleeps, emoji, action):
     fresh = copy_of(INCOMING_DOC, 'in2', 0.5)
     transport.on('GET', 'integrations.list', listing(INCOMING_DOC, fresh), listing(INCOMING_DOC))
     transport.on('PUT', 'integrations.update', stored_after(INCOMING_DOC))

@@ -287,8 +287,8 @@ CANNOT_CREATE_CI_B = [outgoing_item('ci-a'), outgoing_item('ci-b', urls=None), d
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
-def test_an_entry_the_server_does_not_have_and_cannot_create_fails_before_the_first_write(run_module, transport,
-                                                                                         check_mode):
+def test_an_entry_the_server_does_not_have_and_cannot_create_fails_before_the_first_write(
+        run_module, transport, check_mode):
     # ci-c exists, so it needs nothing but the option it changes; ci-b does not, and lacks urls.
     transport.on('GET', 'integrations.list', listing(outgoing_doc('o001', 'ci-c')))
     result, failed = run_module(module.main, dict(CI_SCOPE, integrations=CANNOT_CREATE_CI_B, _ansible_check_mode=check_mode))
