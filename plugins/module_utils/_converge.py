@@ -19,6 +19,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._fields impor
     adapt_update_payload,
     apply_fields,
     check_fields,
+    check_update,
     create_payload,
     differences,
     update_payload,
@@ -165,6 +166,10 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
     changed_options = differences(doc, desired, compare_token=compare_token)
     if not changed_options:
         return Change(UNCHANGED, doc, doc, f'{describe(doc)} is up to date')
+    try:
+        check_update(doc, desired)
+    except FieldError as exc:
+        raise IntegrationError(f'{exc}. Nothing was changed') from exc
     check_skip_transpile(client, {option: desired[option] for option in changed_options if option in desired}, doc)
     token = None
     if type_ == OUTGOING:

@@ -17,6 +17,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     INCOMING,
     MASK,
     OUTGOING,
+    describe,
     short_type,
 )
 
@@ -132,9 +133,26 @@ def normalize(kind, value):
 
 
 def desired_fields(params, type_):
-    """The fields the user set, by option name, for an integration of type_ (None values are 'not set')."""
+    """The fields the user set, by option name, for an integration of type_ (None values are 'not set').
+
+    An empty token is not set either (a vault variable defaulting to ''): Rocket.Chat cannot store one.
+    """
     return {field.option: params[field.option] for field in FIELDS
-            if type_ in field.types and params.get(field.option) is not None}
+            if type_ in field.types and params.get(field.option) is not None
+            and not (field.kind == 'secret' and params[field.option] == '')}
+
+
+def check_update(doc, desired):
+    """Raise FieldError when the integration, with the desired fields applied, could not pass Rocket.Chat's validation
+    of an update (which checks the whole outgoing integration again): for example an event that needs a target room."""
+    if doc.get('type') != OUTGOING:
+        return
+    event = desired.get('event', doc.get('event'))
+    uses = EVENTS.get(event)
+    if uses is None:
+        return
+    if uses['target_room'] and not str(desired.get('target_room', doc.get('targetRoom')) or '').strip():
+        raise FieldError(f'The event {event!r} needs a target room, which {describe(doc)} does not have: also set target_room')
 
 
 def check_fields(params, type_, creating):
@@ -320,8 +338,11 @@ def apply_fields(doc, desired, type_=None):
         if not uses['trigger_words']:
             result.pop('triggerWords', None)
         if result.get('retryFailedCalls'):
-            result.setdefault('retryCount', 4)
-            result.setdefault('retryDelay', 'powers-of-ten')
+            # Rocket.Chat fills these in when retrying; a 7.3+ update may have left them null.
+            if not result.get('retryCount'):
+                result['retryCount'] = 4
+            if not result.get('retryDelay'):
+                result['retryDelay'] = 'powers-of-ten'
     if result.get('type') == INCOMING:
         result.setdefault('overrideDestinationChannelEnabled', False)
     result.setdefault('enabled', True)

@@ -114,7 +114,8 @@ options:
   skip_transpile:
     description:
       - Whether Rocket.Chat runs O(script) as it is, without transpiling it with Babel first.
-      - Needs Rocket.Chat 8.4 or later; on an older server the task fails before anything is changed. Rocket.Chat
+      - Needs Rocket.Chat 8.4 or later; on an older server (as its C(/api/info) tells) the task fails before anything is
+        changed. Rocket.Chat
         deprecated the option and plans to drop it with the transpilation in 9.0.
     type: bool
     version_added: 2.0.0

@@ -31,7 +31,8 @@ attributes:
     details:
       - Check mode reads the server and predicts the same C(changed), lists and diff as a real run, except for what only
         the server can tell; a predicted creation has no C(integration_id) or C(webhook_url).
-      - Outgoing integrations that get a random token (see O(integrations[].token)) show it as changed, masked.
+      - An existing outgoing integration that gets a random token (see O(integrations[].token)) shows it as changed,
+        masked.
   diff_mode:
     support: full
     details:
@@ -96,7 +97,9 @@ options:
         description: The script that processes the data.
         type: str
       skip_transpile:
-        description: Whether the script runs without Babel transpilation. Needs Rocket.Chat 8.4 or later.
+        description:
+          - Whether the script runs without Babel transpilation. Needs Rocket.Chat 8.4 or later; on an older server (as
+            its C(/api/info) tells) the task fails before the first write.
         type: bool
         version_added: 2.0.0
       override_destination_channel_enabled:

@@ -573,3 +573,30 @@ def test_copies_created_more_than_a_minute_apart_fail_at_once(run_module, transp
     result, failed = run_module(module.main, dict(INCOMING_ARGS, emoji=':x:'))
     assert failed and 'in1' in result['msg'] and 'in2' in result['msg'] and 'set integration_id' in result['msg']
     assert transport.endpoints() == ['GET integrations.list'] and sleeps == []
+
+
+def test_an_empty_token_is_not_set_and_keeps_the_stored_one(run_module, transport):
+    # A vault variable that defaults to '' must not rotate the token on every run.
+    transport.on('GET', 'integrations.list', listing(OUTGOING_DOC))
+    result, failed = run_module(module.main, dict(OUTGOING_ARGS, token=''))
+    assert not failed and result['changed'] is False and writes(transport) == [] and 'warnings' not in result
+
+
+def test_an_event_that_needs_a_target_room_fails_before_writing_when_there_is_none(run_module, transport):
+    # Rocket.Chat validates the whole outgoing integration again on update and refuses userCreated without targetRoom.
+    transport.on('GET', 'integrations.list', listing(OUTGOING_DOC))
+    for check_mode in (True, False):
+        result, failed = run_module(module.main, dict(TOKEN_ARGS, type='outgoing', name='CI', event='userCreated',
+                                                      channel=[], trigger_words=[], _ansible_check_mode=check_mode))
+        assert failed and result['msg'] == ("The event 'userCreated' needs a target room, which outgoing integration 'CI' "
+                                            '(id out1) does not have: also set target_room. Nothing was changed')
+    assert writes(transport) == []
+
+
+def test_check_mode_predicts_the_retry_defaults_over_fields_a_partial_update_left_null(run_module, transport):
+    # A 7.3+ server stores null for retryCount and retryDelay after an update without them; retrying fills them in.
+    stored = dict(OUTGOING_DOC, retryFailedCalls=False, retryCount=None, retryDelay=None)
+    transport.on('GET', 'integrations.list', listing(stored))
+    predicted, _failed = run_module(module.main, dict(OUTGOING_ARGS, retry_failed_calls=True, _ansible_check_mode=True,
+                                                      _ansible_diff=True))
+    assert predicted['diff']['after']['retry_count'] == 4 and predicted['diff']['after']['retry_delay'] == 'powers-of-ten'
