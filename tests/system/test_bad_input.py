@@ -41,8 +41,11 @@ CASES = [
     ('type-without-name', dict(type='incoming', channel=['#general']), ['name']),
     ('incoming-missing-fields', dict(type='incoming', name='x'), ['username', 'channel']),
     ('outgoing-missing-fields', dict(type='outgoing', name='x', username='rocket.cat', channel=['#general']), ['event', 'urls']),
-    ('outgoing-missing-channel', dict(OUT, channel=None), ['channel']),
-    ('usercreated-missing-room', dict(OUT, event='userCreated', channel=None), ['target_room']),
+    # An integration the server does not have must be creatable (checked after the lookup, before any write) ...
+    ('outgoing-missing-channel', dict(OUT, name='new-out', channel=None), ['channel']),
+    ('usercreated-missing-room', dict(OUT, name='new-out', event='userCreated', channel=None), ['target_room']),
+    # ... and one it has must still pass Rocket.Chat's validation after the change.
+    ('usercreated-on-update-without-room', dict(type='outgoing', name='bad-out', event='userCreated'), ['target_room']),
     ('incoming-with-urls', dict(IN, urls=['https://x']), ['urls', 'outgoing']),
     ('incoming-with-token', dict(IN, token='t0k3n-bad-input'), ['token', 'outgoing']),
     ('incoming-with-event', dict(IN, event='sendMessage'), ['event', 'outgoing']),
