@@ -276,6 +276,8 @@ def update_payload(doc, desired, token=None):
             continue
         if key == 'token' and type_ == INCOMING:
             continue  # the hook's token is never written by an update; a secret is not sent for nothing
+        if key == 'overrideDestinationChannelEnabled' and type_ == OUTGOING:
+            continue  # 6.13+ refuse it in an outgoing update, which never writes it; 6.3 asks for it (adapt_update_payload)
         body[key] = ','.join(str(item) for item in value) if key == 'channel' and isinstance(value, list) else value
     for option, value in desired.items():
         field = BY_OPTION[option]
@@ -306,11 +308,11 @@ def adapt_update_payload(body, error):
     """
     text = error or ''
     adapted = dict(body)
-    wants_override = "required property 'overrideDestinationChannelEnabled'" in text
-    if wants_override:
+    if "required property 'overrideDestinationChannelEnabled'" in text:
         adapted.setdefault('overrideDestinationChannelEnabled', False)
     if 'must NOT have additional properties' in text and body.get('type') == OUTGOING:
-        known = OUTGOING_UPDATE_KEYS | {'type', 'integrationId'} | ({'overrideDestinationChannelEnabled'} if wants_override else set())
+        # The flag is in an outgoing body only because a 6.3 server asked for it (update_payload never sends it).
+        known = OUTGOING_UPDATE_KEYS | {'type', 'integrationId', 'overrideDestinationChannelEnabled'}
         if set(adapted) - known:
             adapted = {key: value for key, value in adapted.items() if key in known}
         else:

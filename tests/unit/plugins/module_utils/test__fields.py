@@ -217,13 +217,15 @@ def test_adapt_update_payload_keeps_the_known_outgoing_keys_then_drops_the_newer
     assert f.adapt_update_payload(older, ADDITIONAL) is None  # nothing left to adapt: the refusal stands
 
 
-def test_adapt_update_payload_drops_an_override_flag_stored_on_an_outgoing_integration():
-    # 6.13 and later refuse the flag in an outgoing update; only 6.3, whose refusal asks for it, keeps it.
+def test_an_override_flag_stored_on_an_outgoing_integration_is_sent_only_when_6_3_asks_for_it():
+    # 6.13 and later refuse the flag in an outgoing update (which never writes it); 6.3 requires it.
     body = f.update_payload(dict(STORED_OUT, overrideDestinationChannelEnabled=False), {}, token='stored-secret')
-    assert 'overrideDestinationChannelEnabled' in body
-    assert f.adapt_update_payload(body, ADDITIONAL) == {k: v for k, v in body.items() if k != 'overrideDestinationChannelEnabled'}
-    both = SCHEMA_6_3 + '\n ' + ADDITIONAL
-    assert f.adapt_update_payload(dict(body, futureField='x'), both) == body
+    assert 'overrideDestinationChannelEnabled' not in body
+    asked = f.adapt_update_payload(body, SCHEMA_6_3)
+    assert asked == dict(body, overrideDestinationChannelEnabled=False)
+    # 6.3's outgoing branch does not know scriptEngine: the next refusal drops it and keeps the flag it asked for.
+    newer = f.adapt_update_payload(dict(asked, scriptEngine='isolated-vm'), ADDITIONAL)
+    assert newer == asked
 
 
 @pytest.mark.parametrize('body, error', [
