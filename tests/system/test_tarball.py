@@ -42,7 +42,8 @@ FORBIDDEN_PATHS = ['.venv*', '*.pyc', '*/__pycache__/*', '.pytest_cache*', 'test
                    'tests/integration/inventory', 'tests/integration/integration_config.yml', '.git*', 'tests/run-*.sh']
 FORBIDDEN_PARTS = ['__pycache__', '.venv*', '.pytest_cache', '.tox', '.git']
 REQUIRED = [
-    'MANIFEST.json', 'FILES.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'changelogs/changelog.yaml',
+    'MANIFEST.json', 'FILES.json', 'README.md', 'LICENSE', 'LICENSES/GPL-3.0-or-later.txt', 'REUSE.toml',
+    'CHANGELOG.md', 'changelogs/changelog.yaml',
     'meta/runtime.yml', 'meta/execution-environment.yml', 'requirements.txt',
     'plugins/modules/rocketchat_integration.py', 'plugins/modules/rocketchat_integration_info.py',
     'plugins/modules/rocketchat_integrations.py', 'plugins/module_utils/_converge.py',
