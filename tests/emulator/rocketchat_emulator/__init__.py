@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Rocket.Chat REST API emulator for the collection's tests (integrations API, served on loopback)."""
 
+from .receiver import ReceiverServer
 from .server import EmulatorServer
 
-__all__ = ['EmulatorServer']
+__all__ = ['EmulatorServer', 'ReceiverServer']

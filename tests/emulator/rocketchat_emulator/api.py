@@ -24,8 +24,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .control import ControlApi
+from .outgoing import OutgoingDispatcher
 from .store import copy_doc, dotted_get, now_iso, random_string
 from .validation import (
+    CHAT_POST_MESSAGE_SCHEMA,
     CLEAR_HISTORY_SCHEMA,
     GET_QUERY_SCHEMA,
     HISTORY_QUERY_SCHEMA,
@@ -63,6 +65,7 @@ LOGGED_OUT_MESSAGE = 'You must be logged in to do this.'
 TOO_MANY_REQUESTS = ('Error, too many requests. Please slow down. You must wait %d seconds before trying this endpoint again. '
                      '[error-too-many-requests]')
 UNKNOWN_ROUTE = {'success': False, 'error': 'API endpoint not found'}
+MESSAGE_MAX_ALLOWED_SIZE = 5000  # the Message_MaxAllowedSize setting's default
 
 
 class VersionProfile:
@@ -305,6 +308,7 @@ class EmulatorApp:
         self.store = store
         self.profile = profile
         self.control = ControlApi(store, shutdown_callback)
+        self.outgoing = OutgoingDispatcher(store, self._post_reply)
         self.started_at = now_iso()
         engine, skip = profile.script_engine, profile.skip_transpile
         list_schema = LIST_QUERY_SCHEMA if profile.list_filters else None
@@ -319,11 +323,13 @@ class EmulatorApp:
             '/api/v1/integrations.update': RouteSpec(self.integrations_update, schema=update_schema(engine, skip)),
             '/api/v1/integrations.remove': RouteSpec(self.integrations_remove, gate=ANY_INTEGRATION_PERMISSION, schema=REMOVE_SCHEMA),
             '/api/v1/integrations.history': RouteSpec(self.integrations_history, gate=OUTGOING_PERMISSIONS, schema=HISTORY_QUERY_SCHEMA),
+            '/api/v1/chat.postMessage': RouteSpec(self.chat_post_message, schema=CHAT_POST_MESSAGE_SCHEMA),
         }
         methods = {
             '/api/info': ['GET'], '/api/v1/login': ['POST'], '/api/v1/logout': ['GET', 'POST'], '/api/v1/me': ['GET'],
             '/api/v1/integrations.list': ['GET'], '/api/v1/integrations.get': ['GET'], '/api/v1/integrations.create': ['POST'],
             '/api/v1/integrations.update': ['PUT'], '/api/v1/integrations.remove': ['POST'], '/api/v1/integrations.history': ['GET'],
+            '/api/v1/chat.postMessage': ['POST'],
         }
         if profile.history_actions:
             self.routes['/api/v1/integrations.clearHistory'] = RouteSpec(self.integrations_clear_history, schema=CLEAR_HISTORY_SCHEMA)
@@ -1082,8 +1088,9 @@ class EmulatorApp:
         for channel in channels:
             if channel not in seen:
                 seen.append(channel)
+        site_url = self._site_url(call.request)
         for channel in seen:
-            self._post_hook_message(doc, user, body, channel)
+            self._post_webhook_message(user, body, channel, site_url, integration=doc)
         return 200, {'success': True}
 
     def _hook_room(self, user, channel):
@@ -1109,7 +1116,16 @@ class EmulatorApp:
             self.store.subscribe(room['_id'], user['_id'])  # public rooms are joined on the way
         return room
 
-    def _post_hook_message(self, doc, user, body, channel):
+    @staticmethod
+    def _site_url(request):
+        """The Site_Url setting the outgoing payload carries: the address this emulator was reached at."""
+        return request.host_url.rstrip('/')
+
+    def _post_webhook_message(self, user, body, channel, site_url, integration=None, depth=0):
+        """processWebhookMessage for one channel, then the afterSaveMessage callback that fires the outgoing
+        integrations (triggers.ts). Incoming webhooks and outgoing replies pass their integration: its alias,
+        avatar and emoji are the defaults and the message gets bot {i: <integration _id>}."""
+        doc = integration or {}
         room = self._hook_room(user, channel)
         text = body.get('text') or body.get('msg') or ''
         message = {
@@ -1118,9 +1134,10 @@ class EmulatorApp:
             'alias': body.get('username') or body.get('alias') or doc.get('alias') or '',
             'groupable': False,
             'attachments': body.get('attachments') or [],
-            'bot': {'i': doc['_id']},
             'u': {'_id': user['_id'], 'username': user['username'], 'name': user.get('name', user['username'])},
         }
+        if integration is not None:
+            message['bot'] = {'i': doc['_id']}
         if body.get('icon_url') or body.get('avatar'):
             message['avatar'] = body.get('icon_url') or body.get('avatar')
         elif body.get('icon_emoji') or body.get('emoji'):
@@ -1131,4 +1148,37 @@ class EmulatorApp:
             message['emoji'] = doc['emoji']
         if body.get('tmid'):
             message['tmid'] = body['tmid']
-        self.store.add_message(message)
+        if isinstance(body.get('customFields'), dict):
+            message['customFields'] = body['customFields']
+        stored = self.store.add_message(message)
+        self.outgoing.send_message_event(stored, self.store.find_room(room['_id']) or room, site_url, depth)
+        return stored
+
+    def _post_reply(self, trigger, user, payload, room, site_url, depth):
+        """triggerHandler.sendMessage -> processWebhookMessage; the target's answer may name a channel."""
+        channel = payload.get('channel') if isinstance(payload.get('channel'), str) and payload.get('channel') else '#' + room['_id']
+        message = self._post_webhook_message(user, payload, channel, site_url, integration=trigger, depth=depth)
+        return [{'channel': channel, 'message': message}]
+
+    # ------------------------------------------------------------------ chat.postMessage
+
+    def chat_post_message(self, call, body):
+        """chat.ts: size check against Message_MaxAllowedSize (5000), processWebhookMessage as the caller,
+        answer {ts, channel, message} for the first channel."""
+        text, attachments = body.get('text'), body.get('attachments')
+        if isinstance(text, str) and len(text) > MESSAGE_MAX_ALLOWED_SIZE:
+            raise failure('error-message-size-exceeded')
+        for attachment in attachments or []:
+            if isinstance(attachment.get('text'), str) and len(attachment['text']) > MESSAGE_MAX_ALLOWED_SIZE:
+                raise failure('error-message-size-exceeded')
+        target = body.get('channel') or body.get('roomId') or ''
+        channels = []
+        for channel in target if isinstance(target, list) else [target]:
+            if channel not in channels:
+                channels.append(channel)
+        site_url = self._site_url(call.request)
+        sent = [(channel, self._post_webhook_message(call.user, body, channel, site_url)) for channel in channels]
+        if not sent:
+            raise failure('unknown-error')
+        channel, message = sent[0]
+        return 200, {'ts': int(time.time() * 1000), 'channel': channel, 'message': message, 'success': True}

@@ -13,7 +13,7 @@ import itertools
 import os
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 ADMIN_USER_ID = 'aobEdbYhXfu5hkeqG'
 ROCKET_CAT_ID = 'rocket.cat'  # the real server gives rocket.cat this literal _id
@@ -261,6 +261,15 @@ class Store:
                 entry = self._users[self._by_username[value]]
             return copy_doc(entry['doc']) if entry else None
 
+    def find_user_ignoring_case(self, username):
+        """Users.findOneByUsernameIgnoringCase."""
+        with self._lock:
+            wanted = username.lower()
+            for entry in self._users.values():
+                if (entry['doc'].get('username') or '').lower() == wanted:
+                    return copy_doc(entry['doc'])
+            return None
+
     def check_password(self, user_id, password):
         """Plain text, or Meteor's {digest, algorithm:'sha-256'} / {hashed} forms (SHA-256 hex)."""
         with self._lock:
@@ -391,7 +400,7 @@ class Store:
             room_id = ''.join(members) if len(members) == 2 else members[0] * 2
             if room_id not in self._rooms:
                 usernames = sorted(self._users[uid]['doc']['username'] for uid in members)
-                self._rooms[room_id] = {'_id': room_id, 't': 'd', 'usernames': usernames, 'msgs': 0,
+                self._rooms[room_id] = {'_id': room_id, 't': 'd', 'usernames': usernames, 'uids': members, 'msgs': 0,
                                         'usersCount': len(usernames), 'ts': now_iso(), '_updatedAt': now_iso()}
                 for user_id in members:
                     self._subscriptions.add((room_id, user_id))
@@ -524,14 +533,37 @@ class Store:
                 return None
             return copy_doc(row)
 
+    def _history_stamp(self):
+        # Strictly increasing milliseconds, so "newest first" (_updatedAt -1) is deterministic even when
+        # several rows are written within one millisecond (a real server's clock gives no such promise).
+        stamp = now_iso()
+        last = getattr(self, '_last_history_stamp', '')
+        if stamp <= last:
+            moment = datetime.strptime(last, '%Y-%m-%dT%H:%M:%S.%fZ') + timedelta(milliseconds=1)
+            stamp = moment.strftime('%Y-%m-%dT%H:%M:%S.') + '%03dZ' % (moment.microsecond // 1000)
+        self._last_history_stamp = stamp
+        return stamp
+
     def insert_history(self, row):
         with self._lock:
             row = copy_doc(row)
             row['_id'] = row.get('_id') or self.new_id()
-            stamp = now_iso()
+            stamp = self._history_stamp()
             row.setdefault('_createdAt', stamp)
             row['_updatedAt'] = stamp
             self._history[row['_id']] = row
+            return copy_doc(row)
+
+    def update_history(self, history_id, set_fields):
+        """IntegrationHistory.updateOne({_id}, {$set}); None if the row is gone (cleared meanwhile)."""
+        with self._lock:
+            current = self._history.get(history_id)
+            if current is None:
+                return None
+            row = dict(current)
+            row.update(copy_doc(set_fields))
+            row['_updatedAt'] = self._history_stamp()
+            self._history[history_id] = row
             return copy_doc(row)
 
     def add_history(self, integration_id, count=1, fields=None):

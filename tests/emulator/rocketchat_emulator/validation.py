@@ -357,3 +357,24 @@ REPLAY_OUTGOING_SCHEMA = {
     'required': ['integrationId', 'historyId'],
     'additionalProperties': False,
 }
+
+
+def _chat_post_message_branch(target):
+    target_schema = {'oneOf': [{'type': 'string'}, {'type': 'array', 'items': {'type': 'string'}}]}
+    properties = _ordered(
+        (target, target_schema),
+        ('text', _string(nullable=True)),
+        ('alias', _string(nullable=True)),
+        ('emoji', _string(nullable=True)),
+        ('avatar', _string(nullable=True)),
+        ('attachments', {'type': 'array', 'items': {'type': 'object'}, 'nullable': True}),
+        ('customFields', {'type': 'object', 'nullable': True}),
+        # tmid and parseUrls: in newer rest-typings; the release that added them is UNCONFIRMED (README.md).
+        ('tmid', _string(nullable=True)),
+        ('parseUrls', _boolean(nullable=True)),
+    )
+    return {'type': 'object', 'properties': properties, 'required': [target], 'additionalProperties': False}
+
+
+# rest-typings ChatPostMessage: a roomId branch and a channel branch, each additionalProperties:false.
+CHAT_POST_MESSAGE_SCHEMA = {'oneOf': [_chat_post_message_branch('roomId'), _chat_post_message_branch('channel')]}
