@@ -67,13 +67,33 @@ def _succeeded(row):
     return row.get('step') in SUCCESS_STEPS
 
 
+def _answer(row):
+    """The target's answer as (status, body text): updateHistory.ts stores httpResult as JSON.stringify(value), the
+    value being the body text (the fetch flow, which does not keep the status) or, on servers that called with
+    Meteor's HTTP.call, an object with statusCode and content."""
+    raw = row.get('httpResult')
+    if not isinstance(raw, str):
+        return None, raw
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None, raw  # not written by updateHistory.ts: shown as it is
+    if isinstance(value, dict) and 'statusCode' in value:
+        status = value.get('statusCode')
+        return (status if isinstance(status, int) else None), value.get('content')
+    if value is None or isinstance(value, str):
+        return None, value
+    return None, raw
+
+
 def delivery(row, secrets=()):
     """A secret-free summary of one history row."""
     step = row.get('step')
     status = _STATUS_STEP.match(step or '')
+    answered_status, body = _answer(row)
     error_text = _text(row.get('httpError'), secrets) or _text(row.get('errorStack'), secrets)
-    if error_text is None and row.get('error') and row.get('httpResult'):
-        error_text = _text(row.get('httpResult'), secrets)
+    if error_text is None and row.get('error'):
+        error_text = _text(body, secrets) or step
     return dict(
         history_id=row.get('_id'),
         time=row.get('_createdAt'),
@@ -82,11 +102,11 @@ def delivery(row, secrets=()):
         step=step,
         trigger_word=row.get('triggerWord') or None,
         url=_text(row.get('url'), secrets),
-        http_status=int(status.group(1)) if status else None,
+        http_status=int(status.group(1)) if status else answered_status,
         succeeded=_succeeded(row),
         error=bool(row.get('error') or row.get('httpError')),
         error_text=error_text,
-        response=_text(row.get('httpResult'), secrets),
+        response=_text(body, secrets),
         finished=bool(row.get('finished')),
     )
 

@@ -21,7 +21,7 @@ OUT = {'_id': 'out1', 'type': 'webhook-outgoing', 'name': 'CI', 'token': TOKEN, 
 def row(number, **fields):
     base = {'_id': f'h{number}', 'type': 'outgoing-webhook', 'step': 'after-http-call', 'event': 'sendMessage',
             'integration': dict(OUT), 'data': {'token': TOKEN, 'text': 'hello'}, 'httpCallData': {'token': TOKEN},
-            'url': 'https://ci.example.com/hook', 'httpResult': '{"ok":true}', 'ranPrepareScript': True,
+            'url': 'https://ci.example.com/hook', 'httpResult': json.dumps('{"ok":true}', indent=2), 'ranPrepareScript': True,
             '_createdAt': f'2026-12-01T10:{number % 60:02d}:00.000Z', '_updatedAt': f'2026-12-01T10:{number % 60:02d}:01.000Z'}
     base.update(fields)
     return base
@@ -42,20 +42,25 @@ def test_a_success_and_the_failures_rocket_chat_records():
         'event': 'sendMessage', 'step': 'after-http-call', 'trigger_word': None, 'url': 'https://ci.example.com/hook',
         'http_status': None, 'succeeded': True, 'error': False, 'error_text': None, 'response': '{"ok":true}',
         'finished': False}
-    gone = delivery(row(2, step='after-process-http-status-410', error=True, httpResult='gone'))
+    gone = delivery(row(2, step='after-process-http-status-410', error=True, httpResult=json.dumps('gone')))
     assert (gone['http_status'], gone['succeeded'], gone['error'], gone['error_text']) == (410, False, True, 'gone')
-    refused = delivery(row(3, step='failed-and-not-configured-to-retry', error=True, httpResult='bad request'))
+    refused = delivery(row(3, step='failed-and-not-configured-to-retry', error=True, httpResult=json.dumps('bad request')))
     assert (refused['http_status'], refused['succeeded'], refused['error_text']) == (None, False, 'bad request')
-    unreachable = delivery(row(4, httpResult=None, httpError={'message': 'connect ECONNREFUSED 127.0.0.1:9',
+    unreachable = delivery(row(4, httpResult='null', httpError={'message': 'connect ECONNREFUSED 127.0.0.1:9',
                                                               'code': 'ECONNREFUSED', 'stack': 'at ...'}))
     assert unreachable['error'] is True and unreachable['succeeded'] is False
     assert unreachable['error_text'] == 'connect ECONNREFUSED 127.0.0.1:9: ECONNREFUSED'
+    assert unreachable['response'] is None
+    meteor = delivery(row(6, httpResult=json.dumps({'statusCode': 201, 'content': 'made', 'headers': {}})))
+    assert (meteor['http_status'], meteor['response'], meteor['succeeded']) == (201, 'made', True)
+    empty = delivery(row(7, step='failed-and-not-configured-to-retry', error=True, httpResult=json.dumps('')))
+    assert empty['error_text'] == 'failed-and-not-configured-to-retry' and empty['response'] is None
     answered = delivery(row(5, step='url-response-sent-message', finished=True, triggerWord='!ci'))
     assert answered['succeeded'] and answered['finished'] and answered['trigger_word'] == '!ci'
 
 
 def test_secrets_are_masked_wherever_a_target_echoes_them(client, transport):
-    echoed = row(1, step='failed-and-not-configured-to-retry', error=True, httpResult=f'token={TOKEN} refused',
+    echoed = row(1, step='failed-and-not-configured-to-retry', error=True, httpResult=json.dumps(f'token={TOKEN} refused'),
                  url=f'https://ci.example.com/hook?token={TOKEN}')
     transport.on('GET', 'integrations.history', history_page([echoed], 0, 1))
     shown = read_deliveries(client, OUT, 5)
