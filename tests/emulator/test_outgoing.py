@@ -203,6 +203,19 @@ def test_direct_messages_by_user_and_all(emu8, receiver):
     assert paths(receiver) == ['/all-direct', '/to-admin']
 
 
+@pytest.mark.parametrize('version, stored', [(V6, 'absent'), (V7, None), (V8, None)])
+def test_direct_room_channel_name_in_the_row(servers, receiver, version, stored):
+    emu = _server(servers, version)
+    receiver.reset()
+    admin = Client(emu)
+    control(emu, 'POST', 'users', {'username': 'bob', 'password': 'bob-pass'})
+    doc = outgoing(admin, receiver, '/dm', channel='@bob')
+    admin.say('psst', channel='@bob')
+    assert 'channel_name' not in receiver.requests()[0]['json']
+    [row] = admin.history(doc['_id'])['history']
+    assert row['data'].get('channel_name', 'absent') == stored  # 7.3+ stores the undefined key as null
+
+
 def test_incoming_webhook_message_fires_with_bot_flag(emu, receiver):
     admin = Client(emu)
     hook = admin.post('integrations.create', {'type': 'webhook-incoming', 'name': 'in', 'enabled': True,

@@ -308,7 +308,7 @@ class EmulatorApp:
         self.store = store
         self.profile = profile
         self.control = ControlApi(store, shutdown_callback)
-        self.outgoing = OutgoingDispatcher(store, self._post_reply)
+        self.outgoing = OutgoingDispatcher(store, self._post_reply, null_writes=profile.null_writes)
         self.started_at = now_iso()
         engine, skip = profile.script_engine, profile.skip_transpile
         list_schema = LIST_QUERY_SCHEMA if profile.list_filters else None

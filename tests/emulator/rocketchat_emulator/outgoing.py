@@ -55,9 +55,12 @@ class OutgoingDispatcher:
     stored message (or raises ApiError); it is the API's processWebhookMessage.
     """
 
-    def __init__(self, store, post_reply):
+    def __init__(self, store, post_reply, null_writes=False):
         self.store = store
         self.post_reply = post_reply
+        # 7.3+ (PR #31497, ignoreUndefined off): an undefined key of a $set is stored as null, so a direct
+        # room's missing channel_name shows up as null in the row's data (the sent JSON still omits it).
+        self.null_writes = null_writes
 
     # ------------------------------------------------------------------ selection (getTriggersToExecute)
 
@@ -156,12 +159,15 @@ class OutgoingDispatcher:
             self.store.update_history(history_id, fields)
 
         data = self._map_data(trigger, word, message, room, site_url)
-        mapped = {'step': 'mapped-args-to-data', 'data': data}
+        stored_data = dict(data)
+        if self.null_writes and 'channel_name' not in data:
+            stored_data['channel_name'] = None
+        mapped = {'step': 'mapped-args-to-data', 'data': stored_data}
         if word:
             mapped['triggerWord'] = word
         update(**mapped)
         update(step='after-maybe-ran-prepare', ranPrepareScript=True)
-        update(step='pre-http-call', url=url, httpCallData=data)
+        update(step='pre-http-call', url=url, httpCallData=stored_data)
 
         request = urllib.request.Request(url, data=json.dumps(data, separators=(',', ':'), ensure_ascii=False).encode('utf-8'), method='POST',
                                          headers={'User-Agent': USER_AGENT, 'Content-Type': 'application/json'})
