@@ -295,6 +295,14 @@ def test_unreachable_target_records_the_fetch_error(emu8, receiver):
     assert 'error' not in row  # the rejected fetch is recorded, not retried
 
 
+def test_targets_outside_loopback_are_never_called(emu8, receiver):
+    admin = Client(emu8)
+    doc = outgoing(admin, receiver, '/x', urls=['https://example.com/hook'])
+    admin.say('hello')
+    [row] = admin.history(doc['_id'])['history']
+    assert (row['step'], row['httpResult'], row['httpError']['code']) == ('after-http-call', 'null', 'ENOTFOUND')
+
+
 def test_answer_with_text_is_posted_back(emu8, receiver):
     admin = Client(emu8)
     doc = outgoing(admin, receiver, '/reply/pong', triggerWords=['ping'])

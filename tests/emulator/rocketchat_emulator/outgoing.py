@@ -10,13 +10,17 @@ README.md). Differences, all deliberate and documented there:
   row is complete when that request's answer arrives;
 - retries run at once, one after the other (no timer), each as a new history row, as the server's
   delayed re-execution does;
-- scripts never run: every integration behaves as if it had no script.
+- scripts never run: every integration behaves as if it had no script;
+- only loopback targets are called: any other host is recorded as unresolvable (ENOTFOUND), so tests never
+  reach the network.
 """
 
 import errno
+import ipaddress
 import json
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from .store import copy_doc
@@ -46,6 +50,29 @@ def _fetch_error(url, exc):
         return {'message': 'network timeout at: %s' % url, 'type': 'request-timeout'}
     code = errno.errorcode.get(getattr(reason, 'errno', None) or 0, 'ECONNRESET')
     return {'message': 'request to %s failed, reason: %s' % (url, reason), 'type': 'system', 'errno': code, 'code': code}
+
+
+def is_loopback_url(url):
+    """True for http(s) URLs whose host is localhost or a literal loopback address (no name resolution)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if parts.scheme not in ('http', 'https') or not host:
+        return False
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _not_found(url):
+    host = urllib.parse.urlsplit(url).hostname or ''
+    return {'message': 'request to %s failed, reason: getaddrinfo ENOTFOUND %s' % (url, host), 'type': 'system',
+            'errno': 'ENOTFOUND', 'code': 'ENOTFOUND'}
 
 
 class OutgoingDispatcher:
@@ -169,6 +196,9 @@ class OutgoingDispatcher:
         update(step='after-maybe-ran-prepare', ranPrepareScript=True)
         update(step='pre-http-call', url=url, httpCallData=stored_data)
 
+        if not is_loopback_url(url):
+            update(step='after-http-call', httpError=_not_found(url), httpResult=js_stringify(None))
+            return
         request = urllib.request.Request(url, data=json.dumps(data, separators=(',', ':'), ensure_ascii=False).encode('utf-8'), method='POST',
                                          headers={'User-Agent': USER_AGENT, 'Content-Type': 'application/json'})
         try:
