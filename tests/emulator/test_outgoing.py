@@ -361,6 +361,18 @@ def test_clear_history_then_new_rows(servers, receiver):
     assert [row['data']['text'] for row in admin.history(doc['_id'])['history']] == ['two']
 
 
+def test_replay_sends_the_message_again(emu8, receiver):
+    admin = Client(emu8)
+    doc = outgoing(admin, receiver, '/status/404', triggerWords=['!go'])
+    sent = admin.say('!go again')
+    [row] = admin.history(doc['_id'])['history']
+    answer = admin.post('integrations.replayOutgoing', {'integrationId': doc['_id'], 'historyId': row['_id']})
+    assert (answer.status_code, answer.json()) == (200, {'success': True})
+    rows = admin.history(doc['_id'])['history']
+    assert [r['step'] for r in rows] == ['failed-and-not-configured-to-retry'] * 2 and rows[0]['_id'] != row['_id']
+    assert [e['json']['message_id'] for e in receiver.requests()] == [sent['message']['_id']] * 2
+
+
 # ---------------------------------------------------------------------------- the receiver's command line
 
 def test_receiver_command_line():

@@ -1034,11 +1034,12 @@ class EmulatorApp:
         row = self.store.get_history(doc['_id'], body['historyId'])
         if row is None:
             raise meteor_error('error-invalid-integration-history', 'Invalid Integration History', {'method': method})
-        # The emulator sends nothing; a replay is recorded as a new history row.
-        for key in ('_id', '_createdAt', '_updatedAt'):
-            row.pop(key, None)
-        row['integration'] = doc
-        self.store.insert_history(row)
+        # triggerHandler.replay (no details on its errors): the type check, then the row's data must exist ({} counts).
+        if doc.get('type') != 'webhook-outgoing':
+            raise meteor_error('integration-type-must-be-outgoing', 'The integration type to replay must be an outgoing webhook.')
+        if row.get('data') is None:
+            raise meteor_error('history-data-must-be-defined', 'The history data must be defined to replay an integration.')
+        self.outgoing.replay(doc, row, self._site_url(call.request))
         return 200, {'success': True}
 
     # ------------------------------------------------------------------ /hooks (incoming webhooks)

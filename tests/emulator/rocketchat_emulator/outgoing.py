@@ -155,6 +155,8 @@ class OutgoingDispatcher:
         data = {'token': trigger.get('token'), 'bot': False}
         if word:
             data['trigger_word'] = word
+        if not room or not message:
+            return data  # a replay whose message or room is gone: the payload is just token and bot
         user = message.get('u') or {}
         data.update({'channel_id': room['_id'], 'channel_name': room.get('name'), 'message_id': message['_id'],
                      'timestamp': message.get('ts'), 'user_id': user.get('_id'), 'user_name': user.get('username'),
@@ -169,17 +171,25 @@ class OutgoingDispatcher:
             data['tmid'] = message['tmid']
         return data
 
-    def _execute_url(self, url, trigger, message, room, site_url, tries, depth):
+    def replay(self, integration, row, site_url):
+        """triggerHandler.replay: run the row's url again for the message and room its data names."""
+        data = row.get('data') or {}
+        message = self.store.get_message(data['message_id']) if data.get('message_id') else None
+        room = self.store.find_room(data['channel_id']) if data.get('channel_id') else None
+        if row.get('url'):
+            self._execute_url(row['url'], integration, message, room, site_url, 0, 0, event=row.get('event'))
+
+    def _execute_url(self, url, trigger, message, room, site_url, tries, depth, event='sendMessage'):
         current = self.store.get_integration(trigger['_id'])
         if current is None or current.get('enabled') is not True:
             return  # isTriggerEnabled
         word = None
         if trigger.get('triggerWords'):
-            word = self._trigger_word(trigger, message.get('msg'))
+            word = self._trigger_word(trigger, message.get('msg') if message else None)
             if not word:
                 return
         history = self.store.insert_history({'type': 'outgoing-webhook', 'step': 'start-execute-trigger-url',
-                                             'integration': copy_doc(trigger), 'event': 'sendMessage'})
+                                             'integration': copy_doc(trigger), 'event': event})
         history_id = history['_id']
 
         def update(**fields):
@@ -237,7 +247,7 @@ class OutgoingDispatcher:
                                errorStack="Error: The integration's retryDelay setting is invalid.")
                         return
                     # The server waits (0.1 s, 1 s, 10 s, ... for powers-of-ten); the emulator retries at once.
-                    self._execute_url(url, trigger, message, room, site_url, tries + 1, depth)
+                    self._execute_url(url, trigger, message, room, site_url, tries + 1, depth, event)
                 else:
                     update(step='too-many-retries', error=True)
             else:

@@ -698,6 +698,11 @@ class Store:
         with self._lock:
             return copy_doc(self._messages)
 
+    def get_message(self, message_id):
+        with self._lock:
+            message = next((m for m in self._messages if m.get('_id') == message_id), None)
+            return copy_doc(message) if message else None
+
     def state(self):
         """Everything a test may want to inspect, JSON-ready (tokens included; passwords never)."""
         with self._lock:
