@@ -6,36 +6,25 @@
 AWX validates a credential type when it is saved, and at job launch renders its injectors for the job's credential:
 file injectors are written to temporary files, then the env injectors are templated (Jinja, sandboxed) with the
 credential's fields and tower.filename.<name>. The playbook then runs with that environment and no connection
-options. This reproduces both steps (following awx/main/fields.py and CredentialType.inject_credential) and runs
-ansible-playbook against the emulator, also behind TLS with a private CA.
+options. This reproduces both steps (following awx/main/fields.py and CredentialType.inject_credential, in
+awx_job.py) and runs ansible-playbook against the emulator, also behind TLS with a private CA. The same jobs launched
+through ansible-runner, as AWX launches them, are in test_awx_runner.py.
 """
 
 from __future__ import annotations
 
 import ast
-import datetime
-import ipaddress
 import json
 import os
 import re
-import ssl
-import stat
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
-import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from jinja2 import StrictUndefined, UndefinedError, sandbox
-from werkzeug.serving import WSGIRequestHandler, make_server
 
+from awx_job import AWX_SECRET_MASK, awx_inject, credential_type, make_private_ca, serve_tls
 from conftest import REPO, SERVER_VERSIONS
 
-CREDENTIAL_TYPE_DIR = REPO / 'extensions' / 'awx' / 'credential_type'
 # Environment variables of the modules that are tuning, not connection settings: the credential leaves them alone.
 NOT_IN_CREDENTIAL = {'ROCKETCHAT_TIMEOUT', 'ROCKETCHAT_RATE_LIMIT_MAX_WAIT'}
 # awx/main/constants.py ENV_BLOCKLIST: variables a credential may not set (besides every ANSIBLE_* one).
@@ -45,7 +34,6 @@ AWX_ENV_BLOCKLIST = {'VIRTUAL_ENV', 'PATH', 'PYTHONPATH', 'JOB_ID', 'INVENTORY_I
                      'AWX_HOST', 'PROJECT_REVISION', 'SUPERVISOR_CONFIG_PATH'}
 AWX_FIELD_KEYS = {'id', 'label', 'type', 'format', 'choices', 'help_text', 'multiline', 'secret', 'ask_at_runtime',
                   'default'}
-AWX_SECRET_MASK = '**********'
 
 # The credential type does not depend on the server version: one is enough.
 one_server_version = pytest.mark.parametrize('server', [SERVER_VERSIONS[-1]], indirect=True)
@@ -87,12 +75,6 @@ def module_env_vars():
         if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ['ENV_VARS']:
             return set(ast.literal_eval(node.value).values())
     raise AssertionError('ENV_VARS not found in _common.py')
-
-
-def credential_type():
-    """The shipped definition, as AWX receives it: (inputs, injectors)."""
-    return (yaml.safe_load((CREDENTIAL_TYPE_DIR / 'inputs.yml').read_text()),
-            yaml.safe_load((CREDENTIAL_TYPE_DIR / 'injectors.yml').read_text()))
 
 
 def awx_validation_errors(inputs, injectors):
@@ -148,101 +130,18 @@ def awx_validation_errors(inputs, injectors):
     return errors
 
 
-def awx_inject(inputs, injectors, credential, private_data_dir):
-    """The job environment AWX builds for a credential: (env, safe_env), files written under private_data_dir/env.
-
-    credential holds the field values as AWX stores them: blank string fields as '' (or absent), booleans as bools.
-    safe_env is what AWX shows as the job's environment, with secret fields masked.
-    """
-    secret_fields = {field['id'] for field in inputs['fields'] if field.get('secret')}
-    tower = type('Tower', (), {})()
-    namespace, safe_namespace = {'tower': tower}, {'tower': tower}
-    for name, value in credential.items():
-        if isinstance(value, bool):
-            namespace[name] = safe_namespace[name] = value
-            continue
-        if name in secret_fields:
-            safe_namespace[name] = AWX_SECRET_MASK
-        elif value:
-            safe_namespace[name] = value
-        if value:
-            namespace[name] = value
-    for field in inputs['fields']:
-        if field.get('type') == 'boolean' and field['id'] not in credential:
-            namespace[field['id']] = safe_namespace[field['id']] = False  # AWX: unset booleans are false
-    environment = sandbox.ImmutableSandboxedEnvironment()
-    env_dir = Path(private_data_dir) / 'env'
-    env_dir.mkdir(exist_ok=True)
-    for label, template in injectors.get('file', {}).items():
-        handle, path = tempfile.mkstemp(dir=env_dir)
-        with os.fdopen(handle, 'w') as stream:
-            stream.write(environment.from_string(template).render(**namespace))
-        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
-        if '.' not in label:
-            tower.filename = path
-        else:
-            if not hasattr(tower, 'filename'):
-                tower.filename = type('Files', (), {})()
-            setattr(tower.filename, label.split('.')[1], path)
-    env = {name: environment.from_string(template).render(**namespace) for name, template in injectors['env'].items()}
-    safe_env = {name: environment.from_string(template).render(**safe_namespace)
-                for name, template in injectors['env'].items()}
-    return env, safe_env
-
-
 @pytest.fixture(scope='module')
 def private_ca(tmp_path_factory):
     """A private CA and a server certificate for 127.0.0.1 that it signed: (ca_pem, cert_file, key_file)."""
-    directory = tmp_path_factory.mktemp('pki')
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def certificate(subject, issuer, key, signing_key, is_ca):
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), critical=False))
-        if is_ca:
-            builder = builder.add_extension(x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-        else:
-            builder = (builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
-                                             critical=False)
-                       .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
-        return builder.sign(signing_key, hashes.SHA256())
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'community.rocketchat test CA')])
-    ca_cert = certificate(ca_name, ca_name, ca_key, ca_key, True)
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')]), ca_name, server_key, ca_key, False)
-    cert_file, key_file = directory / 'server.pem', directory / 'server.key'
-    cert_file.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                  serialization.NoEncryption()))
-    return ca_cert.public_bytes(serialization.Encoding.PEM).decode(), str(cert_file), str(key_file)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
+    return make_private_ca(tmp_path_factory.mktemp('pki'))
 
 
 @pytest.fixture
 def tls_url(rocket, private_ca):
     """The same emulated server (same state) served over HTTPS with the private CA's certificate."""
     dummy_ca, cert_file, key_file = private_ca
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    server = make_server('127.0.0.1', 0, rocket.emu.app, threaded=True, request_handler=_QuietHandler, ssl_context=context)
-    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.1}, daemon=True)
-    thread.start()
-    yield f'https://127.0.0.1:{server.socket.getsockname()[1]}'
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serve_tls(rocket.emu.app, cert_file, key_file) as url:
+        yield url
 
 
 def run_job(ansible, tmp_path, credential, playbook=PLAYBOOK, inventory='localhost ansible_connection=local\n'):
