@@ -57,9 +57,9 @@ def scalar(value):
 
 def _block(text, indent):
     """A literal block scalar ('|' and the lines) for multi-line text, or None when text cannot be one."""
-    if _NOT_IN_BLOCK.search(text):
-        return None
     stripped = text.rstrip('\n')
+    if not stripped or _NOT_IN_BLOCK.search(text):
+        return None  # nothing but line breaks reads back only from quotes
     trailing = len(text) - len(stripped)
     chomp = '-' if trailing == 0 else ('' if trailing == 1 else '+')
     # Leading spaces, or leading empty lines, would be taken for indentation: then say how deep it is.

@@ -75,3 +75,9 @@ def test_nested_mappings_as_the_set_diff_writes_them():
     st.dictionaries(st.text(max_size=6), st.text(max_size=30), max_size=3)), max_size=6))
 def test_any_view_reads_back_as_itself(mapping):
     assert yaml.safe_load(yaml_text(mapping) or '{}') == mapping
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=' \n\ta#:-|>"\'\r\x85', max_size=30))
+def test_any_script_of_spaces_breaks_and_punctuation_reads_back_as_itself(text):
+    assert yaml.safe_load(yaml_text({'script': text, 'next': True})) == {'script': text, 'next': True}
