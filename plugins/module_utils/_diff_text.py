@@ -17,6 +17,7 @@ No Ansible imports.
 from __future__ import annotations
 
 import json
+import math
 import re
 
 INDENT = '  '
@@ -48,7 +49,7 @@ def scalar(value):
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return json.dumps(value) if value == value and value not in (float('inf'), float('-inf')) else _quoted(str(value))
+        return json.dumps(value) if math.isfinite(value) else _quoted(str(value))
     text = str(value)
     if _PLAIN.match(text) and not text.endswith(' ') and text.lower() not in _SPECIAL_WORDS and ': ' not in text:
         return text
