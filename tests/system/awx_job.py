@@ -168,6 +168,11 @@ class JobRun:
         self.env = env
         self.safe_env = safe_env
 
+    @property
+    def output(self):
+        """Everything of the job that AWX stores or shows (see stored_text)."""
+        return self.stored_text()
+
     def of(self, *kinds):
         """The events of the given kinds (runner_on_ok, runner_on_failed, playbook_on_task_start...)."""
         return [event for event in self.events if event['event'] in kinds]

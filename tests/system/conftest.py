@@ -171,3 +171,14 @@ def ansible(ansible_env, tmp_path):
 def connection_env(emu):
     """What an AWX credential injects: the connection settings as ROCKETCHAT_* environment variables."""
     return {'ROCKETCHAT_URL': emu.url, 'ROCKETCHAT_USER_ID': emu.admin_user_id, 'ROCKETCHAT_AUTH_TOKEN': emu.admin_token}
+
+
+@pytest.fixture
+def runner_env(ansible_env, monkeypatch):
+    """For jobs launched through ansible-runner, which starts from this process's environment and adds the job's:
+    no ROCKETCHAT_* variable of the caller here, and what the ansible commands of the tests need, to give the job as
+    the environment of its execution environment."""
+    for name in list(os.environ):
+        if name.startswith('ROCKETCHAT_'):
+            monkeypatch.delenv(name)
+    return {name: value for name, value in ansible_env.items() if os.environ.get(name) != value}

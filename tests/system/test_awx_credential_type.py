@@ -7,8 +7,8 @@ AWX validates a credential type when it is saved, and at job launch renders its 
 file injectors are written to temporary files, then the env injectors are templated (Jinja, sandboxed) with the
 credential's fields and tower.filename.<name>. The playbook then runs with that environment and no connection
 options. This reproduces both steps (following awx/main/fields.py and CredentialType.inject_credential, in
-awx_job.py) and runs ansible-playbook against the emulator, also behind TLS with a private CA. The same jobs launched
-through ansible-runner, as AWX launches them, are in test_awx_runner.py.
+awx_job.py) and launches the job through ansible-runner as AWX does, against the emulator, also behind TLS with a
+private CA. test_awx_runner.py checks the job events of such jobs on every server profile.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from jinja2 import StrictUndefined, UndefinedError, sandbox
 
-from awx_job import AWX_SECRET_MASK, awx_inject, credential_type, make_private_ca, serve_tls
+from awx_job import AWX_SECRET_MASK, credential_type, launch_job, make_private_ca, serve_tls
 from conftest import REPO, SERVER_VERSIONS
 
 # Environment variables of the modules that are tuning, not connection settings: the credential leaves them alone.
@@ -144,19 +144,15 @@ def tls_url(rocket, private_ca):
         yield url
 
 
-def run_job(ansible, tmp_path, credential, playbook=PLAYBOOK, inventory='localhost ansible_connection=local\n'):
-    """Launch the job the way AWX does: inject the credential, run the playbook with no connection options."""
-    inputs, injectors = credential_type()
-    private_data_dir = tmp_path / 'private_data_dir'
-    private_data_dir.mkdir()
-    env, safe_env = awx_inject(inputs, injectors, credential, private_data_dir)
-    (tmp_path / 'play.yml').write_text(playbook)
-    (tmp_path / 'inventory').write_text(inventory)
+def run_job(runner_env, tmp_path, credential, playbook=PLAYBOOK, hosts=None, groups=None):
+    """Launch the job the way AWX does, through ansible-runner: the credential injected, the playbook with no
+    connection options, at verbosity 3. (run, results, env, safe_env); run.output is what AWX stores of the job."""
     results_file = tmp_path / 'results.json'
-    run = ansible('playbook', '-vvv', '-i', 'inventory', 'play.yml', '-e', f'results_file={results_file}',
-                  '-e', f'hook_token={HOOK_TOKEN}', env=env)
+    run = launch_job(tmp_path, playbook, hosts or {'localhost': {'ansible_connection': 'local'}}, groups=groups,
+                     credential=credential, extra_vars={'results_file': str(results_file), 'hook_token': HOOK_TOKEN},
+                     verbosity=3, base_env=runner_env)
     results = json.loads(results_file.read_text()) if results_file.exists() else None
-    return run, results, env, safe_env
+    return run, results, run.env, run.safe_env
 
 
 def assert_created(rocket, run, results):
@@ -189,11 +185,11 @@ def test_awx_refuses_a_broken_definition():
 
 
 @one_server_version
-def test_token_credential_with_private_ca_over_tls(ansible, rocket, tls_url, private_ca, tmp_path):
+def test_token_credential_with_private_ca_over_tls(runner_env, rocket, tls_url, private_ca, tmp_path):
     ca_pem = private_ca[0]
     credential = {'api_url': tls_url, 'api_user_id': rocket.emu.admin_user_id, 'api_token': rocket.emu.admin_token,
                   'api_username': '', 'api_password': '', 'ca_cert': ca_pem}  # skip_tls_verify never set
-    run, results, env, safe_env = run_job(ansible, tmp_path, credential)
+    run, results, env, safe_env = run_job(runner_env, tmp_path, credential)
     assert_created(rocket, run, results)
     assert env['ROCKETCHAT_VALIDATE_CERTS'] == 'true' and Path(env['ROCKETCHAT_CA_PATH']).read_text() == ca_pem
     assert env['ROCKETCHAT_USERNAME'] == '' and env['ROCKETCHAT_PASSWORD'] == ''
@@ -205,10 +201,10 @@ def test_token_credential_with_private_ca_over_tls(ansible, rocket, tls_url, pri
 
 
 @one_server_version
-def test_without_the_ca_the_certificate_is_verified_and_refused(ansible, rocket, tls_url, tmp_path):
+def test_without_the_ca_the_certificate_is_verified_and_refused(runner_env, rocket, tls_url, tmp_path):
     credential = {'api_url': tls_url, 'api_user_id': rocket.emu.admin_user_id, 'api_token': rocket.emu.admin_token,
                   'ca_cert': ''}
-    run, results, env, dummy_safe_env = run_job(ansible, tmp_path, credential)
+    run, results, env, dummy_safe_env = run_job(runner_env, tmp_path, credential)
     assert run.rc != 0 and results is None
     assert f'TLS verification of {tls_url}/api/v1/' in run.output and 'set ca_path' in run.output
     assert env['ROCKETCHAT_CA_PATH'] == ''
@@ -217,21 +213,21 @@ def test_without_the_ca_the_certificate_is_verified_and_refused(ansible, rocket,
 
 
 @one_server_version
-def test_skip_tls_verify_without_ca(ansible, rocket, tls_url, tmp_path):
+def test_skip_tls_verify_without_ca(runner_env, rocket, tls_url, tmp_path):
     """A blank CA field must not become an (empty) CA file that the modules would try to verify with."""
     credential = {'api_url': tls_url, 'api_user_id': rocket.emu.admin_user_id, 'api_token': rocket.emu.admin_token,
                   'ca_cert': '', 'skip_tls_verify': True}
-    run, results, env, dummy_safe_env = run_job(ansible, tmp_path, credential)
+    run, results, env, dummy_safe_env = run_job(runner_env, tmp_path, credential)
     assert_created(rocket, run, results)
     assert env['ROCKETCHAT_VALIDATE_CERTS'] == 'false' and env['ROCKETCHAT_CA_PATH'] == ''
 
 
 @one_server_version
-def test_password_credential_with_blank_token_fields(ansible, rocket, tmp_path):
+def test_password_credential_with_blank_token_fields(runner_env, rocket, tmp_path):
     password = rocket.emu.admin_password
     credential = {'api_url': rocket.url, 'api_user_id': '', 'api_token': '', 'api_username': rocket.emu.admin_username,
                   'api_password': password, 'ca_cert': '', 'skip_tls_verify': False}
-    run, results, env, safe_env = run_job(ansible, tmp_path, credential)
+    run, results, env, safe_env = run_job(runner_env, tmp_path, credential)
     assert_created(rocket, run, results)
     assert env['ROCKETCHAT_USER_ID'] == '' and env['ROCKETCHAT_AUTH_TOKEN'] == ''
     # Each of the two Rocket.Chat tasks logged in and out again; no personal access token was touched.
@@ -243,7 +239,7 @@ def test_password_credential_with_blank_token_fields(ansible, rocket, tmp_path):
 
 
 @one_server_version
-def test_tasks_delegated_to_localhost_in_a_play_on_remote_hosts(ansible, rocket, tmp_path):
+def test_tasks_delegated_to_localhost_in_a_play_on_remote_hosts(runner_env, rocket, tmp_path):
     """The documented way to use the credential in a play that targets managed hosts: delegate_to: localhost.
 
     The inventory's hosts are unreachable addresses: any task that ran on them instead would fail the job.
@@ -254,8 +250,9 @@ def test_tasks_delegated_to_localhost_in_a_play_on_remote_hosts(ansible, rocket,
         '        mode: "0600"', '        mode: "0600"\n      delegate_to: localhost\n      run_once: true')
     assert playbook.count('delegate_to: localhost') == 3
     credential = {'api_url': rocket.url, 'api_user_id': rocket.emu.admin_user_id, 'api_token': rocket.emu.admin_token}
-    inventory = '[app_servers]\napp1 ansible_host=192.0.2.10\napp2 ansible_host=192.0.2.11\n'
-    run, results, dummy_env, dummy_safe_env = run_job(ansible, tmp_path, credential, playbook, inventory)
+    hosts = {'app1': {'ansible_host': '192.0.2.10'}, 'app2': {'ansible_host': '192.0.2.11'}}
+    run, results, dummy_env, dummy_safe_env = run_job(runner_env, tmp_path, credential, playbook, hosts,
+                                                      {'app_servers': ['app1', 'app2']})
     assert_created(rocket, run, results)
     assert rocket.emu.admin_token not in run.output
 

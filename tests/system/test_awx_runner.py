@@ -17,6 +17,7 @@ import contextlib
 import os
 import secrets as random_secrets
 import socket
+from pathlib import Path
 
 import pytest
 import requests
@@ -102,16 +103,6 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def base_env(ansible_env, monkeypatch):
-    """The environment of the execution environment: the test's ansible settings, no ROCKETCHAT_* variable of the
-    caller (runner starts from its own process environment and adds env/envvars)."""
-    for name in list(os.environ):
-        if name.startswith('ROCKETCHAT_'):
-            monkeypatch.delenv(name)
-    return {name: value for name, value in ansible_env.items() if os.environ.get(name) != value}
-
-
 @pytest.fixture(scope='module')
 def private_ca(tmp_path_factory):
     return make_private_ca(tmp_path_factory.mktemp('pki'))
@@ -138,7 +129,7 @@ def assert_no_secret_stored(job, secret_list, work_dir):
 
 @pytest.mark.parametrize('kind, verbosity, transport, auth', CASES,
                          ids=[f'{kind}-v{verbosity}-{transport}-{auth}' for kind, verbosity, transport, auth in CASES])
-def test_job_events_hold_no_secret(rocket, private_ca, base_env, tmp_path, kind, verbosity, transport, auth):
+def test_job_events_hold_no_secret(rocket, private_ca, runner_env, tmp_path, kind, verbosity, transport, auth):
     emu = rocket.emu
     existing = rocket.create_incoming('awx-runner-existing')
     before = rocket.integrations()
@@ -146,7 +137,7 @@ def test_job_events_hold_no_secret(rocket, private_ca, base_env, tmp_path, kind,
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(serve_tls(emu.app, cert_file, key_file)) if transport == 'tls' else emu.url
         credential = credential_for(emu, url, auth, ca_pem if transport == 'tls' else '')
-        job = launch_job(tmp_path, JOB_PLAYBOOK, LOCALHOST, job_id=7, credential=credential, base_env=base_env,
+        job = launch_job(tmp_path, JOB_PLAYBOOK, LOCALHOST, job_id=7, credential=credential, base_env=runner_env,
                          extra_vars={'ci_hook_token': CI_HOOK_TOKEN, 'break_the_job': kind == 'failed'},
                          job_type='check' if kind == 'check' else 'run', verbosity=verbosity)
 
@@ -162,7 +153,7 @@ def test_job_events_hold_no_secret(rocket, private_ca, base_env, tmp_path, kind,
     assert args['api_token' if auth == 'token' else 'api_password'] == NO_LOG_PARAMETER
     if transport == 'tls':
         ca_path = job.env['ROCKETCHAT_CA_PATH']
-        assert os.path.dirname(ca_path) == str(job.private_data_dir / 'env') and open(ca_path).read() == ca_pem
+        assert os.path.dirname(ca_path) == str(job.private_data_dir / 'env') and Path(ca_path).read_text() == ca_pem
     listed = job.result_of(LIST)['integrations']
     assert existing['_id'] in [doc['_id'] for doc in listed] and {doc['token'] for doc in listed} == {'********'}
 
@@ -196,14 +187,14 @@ def test_job_events_hold_no_secret(rocket, private_ca, base_env, tmp_path, kind,
 
 
 @pytest.mark.parametrize('server', [SERVER_VERSIONS[-1]], indirect=True)
-def test_the_event_check_finds_a_secret_that_a_task_prints(rocket, base_env, tmp_path):
+def test_the_event_check_finds_a_secret_that_a_task_prints(rocket, runner_env, tmp_path):
     """Without this, a scan that reads nothing or looks in the wrong place would pass the test above."""
     playbook = JOB_PLAYBOOK.replace('  tasks:\n', '  tasks:\n'
                                     '    - name: A careless debug task\n'
                                     '      ansible.builtin.debug:\n'
                                     '        msg: "{{ lookup(\'ansible.builtin.env\', \'ROCKETCHAT_AUTH_TOKEN\') }}"\n\n', 1)
     credential = credential_for(rocket.emu, rocket.url, 'token')
-    job = launch_job(tmp_path, playbook, LOCALHOST, job_id=8, credential=credential, base_env=base_env,
+    job = launch_job(tmp_path, playbook, LOCALHOST, job_id=8, credential=credential, base_env=runner_env,
                      extra_vars={'ci_hook_token': CI_HOOK_TOKEN, 'break_the_job': False})
     assert job.status == 'successful'
     token = rocket.emu.admin_token
@@ -273,7 +264,7 @@ def integration_names(emu):
     return sorted(doc['name'] for doc in state['integrations'])
 
 
-def test_many_servers_with_limit_and_forks_converge_independently(fleet, base_env, tmp_path):
+def test_many_servers_with_limit_and_forks_converge_independently(fleet, runner_env, tmp_path):
     """An inventory of Rocket.Chat servers, one host each with its connection in its host variables, the tasks
     delegated to localhost (the hosts' own addresses are unreachable). A server that is down fails its host only."""
     for emu in fleet.values():
@@ -299,7 +290,7 @@ def test_many_servers_with_limit_and_forks_converge_independently(fleet, base_en
         return found
 
     first = launch_job(tmp_path, FLEET_PLAYBOOK, hosts, groups=groups, job_id=21, forks=4, verbosity=4,
-                       base_env=base_env)
+                       base_env=runner_env)
     assert (first.status, first.rc) == ('failed', 2), first.stdout
     assert first.stats['failures'] == {'chat-down': 1} and first.stats['dark'] == {}
     assert first.stats['changed'] == {name: 1 for name in up}
@@ -313,21 +304,21 @@ def test_many_servers_with_limit_and_forks_converge_independently(fleet, base_en
     assert_no_secret_stored(first, secret_list(), tmp_path)
 
     second = launch_job(tmp_path, FLEET_PLAYBOOK, hosts, groups=groups, job_id=22, forks=2,
-                        limit='rocketchat_servers:!chat-down', base_env=base_env)
+                        limit='rocketchat_servers:!chat-down', base_env=runner_env)
     assert (second.status, second.rc) == ('successful', 0), second.stdout
     assert sorted(second.stats['processed']) == up and second.stats['changed'] == {}
     assert second.stats['failures'] == {}
 
     # Out of band, chat-b loses its integration; a job limited to chat-b repairs it and touches no other server.
     chat_b = fleet['chat-b']
-    hook = [doc for doc in requests.get(f'{chat_b.url}/_emulator/state', timeout=10).json()['integrations']][0]
+    hook = requests.get(f'{chat_b.url}/_emulator/state', timeout=10).json()['integrations'][0]
     answer = requests.post(f'{chat_b.url}/api/v1/integrations.remove', timeout=10,
                            headers={'X-User-Id': chat_b.admin_user_id, 'X-Auth-Token': chat_b.admin_token},
                            json={'type': 'webhook-incoming', 'integrationId': hook['_id']})
     assert answer.status_code == 200, answer.text
     calls_before = {name: len(api_requests(emu)) for name, emu in fleet.items()}
     third = launch_job(tmp_path, FLEET_PLAYBOOK, hosts, groups=groups, job_id=23, forks=4, limit='chat-b',
-                       base_env=base_env)
+                       base_env=runner_env)
     assert (third.status, third.rc) == ('successful', 0), third.stdout
     assert list(third.stats['processed']) == ['chat-b'] and third.stats['changed'] == {'chat-b': 1}
     assert integration_names(chat_b) == ['deploys-chat-b']
