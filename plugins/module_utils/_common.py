@@ -2,7 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The glue between Ansible modules and the Rocket.Chat client: connection options, credentials, failures.
+"""The glue between the modules' logic and the Rocket.Chat client: connection options, credentials, failures.
+
+The functions that take a ``task`` take the interface of plugins/module_utils/_task.py.
 
 PRIVATE to this collection: the interface may change without notice.
 """
@@ -99,32 +101,32 @@ def check_connection_options(params):
     return None
 
 
-def client_from_module(module):
-    """A RocketChatClient configured from the module's connection options; fails the task on bad options."""
+def client_for(task):
+    """A RocketChatClient configured from the task's connection options; fails the task on bad options."""
     if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    params = module.params
+        task.fail(missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    params = task.params
     problem = check_connection_options(params)
     if problem:
-        module.fail_json(msg=problem)
+        task.fail(problem)
     if params.get('ca_path') and not os.path.isfile(params['ca_path']):
-        module.fail_json(msg=f"ca_path {params['ca_path']} is not a file: set it to a PEM file of the CA certificates that signed "
-                             "the server's certificate")
+        task.fail(f"ca_path {params['ca_path']} is not a file: set it to a PEM file of the CA certificates that signed "
+                  "the server's certificate")
     if params['timeout'] < 1 or params['rate_limit_max_wait'] < 0:
-        module.fail_json(msg=f"timeout must be 1 or more and rate_limit_max_wait 0 or more (seconds); got {params['timeout']} "
-                             f"and {params['rate_limit_max_wait']}")
+        task.fail(f"timeout must be 1 or more and rate_limit_max_wait 0 or more (seconds); got {params['timeout']} "
+                  f"and {params['rate_limit_max_wait']}")
     try:
         client = RocketChatClient(
             params['api_url'],
             user_id=params.get('api_user_id') or None, token=params.get('api_token') or None,
             username=params.get('api_username') or None, password=params.get('api_password') or None,
             validate_certs=params['validate_certs'], ca_path=params.get('ca_path'), timeout=params['timeout'],
-            rate_limit_max_wait=params['rate_limit_max_wait'], warn=module.warn)
+            rate_limit_max_wait=params['rate_limit_max_wait'], warn=task.warn)
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        task.fail(str(exc))
     if client.sends_credentials_in_clear:
-        module.warn(f'api_url {client.base_url} uses http:// to another machine: the credentials travel unencrypted. '
-                    'Use https://')
+        task.warn(f'api_url {client.base_url} uses http:// to another machine: the credentials travel unencrypted. '
+                  'Use https://')
     return client
 
 
@@ -146,19 +148,19 @@ def explain_error(exc, params):
 
 
 @contextmanager
-def rocketchat_client(module):
-    """A logged-in client for the duration of a module run; client errors become task failures.
+def rocketchat_client(task):
+    """A logged-in client for the duration of a task; client errors become task failures.
 
     A session opened with api_username/api_password is logged out afterwards, also when the task fails.
     """
-    client = client_from_module(module)
+    client = client_for(task)
     try:
         yield client
     except RocketChatError as exc:
         extra = {'status': exc.status} if exc.status else {}
-        module.fail_json(msg=explain_error(exc, module.params), **extra)
+        task.fail(explain_error(exc, task.params), **extra)
     finally:
         try:
             client.close()
         except RocketChatError as exc:
-            module.warn(f'Could not log out of Rocket.Chat: {exc}')
+            task.warn(f'Could not log out of Rocket.Chat: {exc}')

@@ -83,55 +83,13 @@ integrations:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.community.rocketchat.plugins.module_utils._common import rocketchat_argument_spec, rocketchat_client
-from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
-    TYPE_CHOICES,
-    IntegrationError,
-    api_type,
-    get_integration,
-    list_integrations,
-    mask_secrets,
-    webhook_url,
-)
-
-ARGUMENT_SPEC = dict(
-    type=dict(type='str', choices=TYPE_CHOICES),
-    name=dict(type='str'),
-    integration_id=dict(type='str'),
-    return_webhook_url=dict(type='bool', default=False),
-)
-
-
-def read_integrations(client, params):
-    """The integrations that match every filter given."""
-    type_ = api_type(params['type'])
-    if params.get('integration_id'):
-        doc = get_integration(client, params['integration_id'], type_)
-        docs = [doc] if doc else []
-    else:
-        docs = list_integrations(client, type_, params.get('name'))
-    return [doc for doc in docs
-            if (type_ is None or doc.get('type') == type_) and (params.get('name') is None or doc.get('name') == params['name'])]
-
-
-def shown(client, doc, with_url):
-    """An integration for the result: tokens masked, and with_url its webhook URL (a secret) if it is incoming."""
-    result = mask_secrets(doc)
-    url = webhook_url(client, doc) if with_url else None
-    if url:
-        result['webhook_url'] = url
-    return result
+from ansible_collections.community.rocketchat.plugins.module_utils._run_integration_info import argument_spec, run
+from ansible_collections.community.rocketchat.plugins.module_utils._task import ModuleTask
 
 
 def main():
-    module = AnsibleModule(argument_spec=rocketchat_argument_spec(**ARGUMENT_SPEC), supports_check_mode=True)
-    with rocketchat_client(module) as client:
-        try:
-            docs = read_integrations(client, module.params)
-        except IntegrationError as exc:
-            module.fail_json(msg=str(exc))
-        integrations = [shown(client, doc, module.params['return_webhook_url']) for doc in docs]
-    module.exit_json(changed=False, integrations=integrations)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.exit_json(**run(ModuleTask(module)))
 
 
 if __name__ == '__main__':

@@ -299,80 +299,14 @@ msg:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.errors import UnsupportedError
 
-from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
-from ansible_collections.community.rocketchat.plugins.module_utils._common import (
-    explain_error,
-    rocketchat_argument_spec,
-    rocketchat_client,
-)
-from ansible_collections.community.rocketchat.plugins.module_utils._fields import FIELD_ARGUMENT_SPEC
-from ansible_collections.community.rocketchat.plugins.module_utils._integration import TYPE_CHOICES
-from ansible_collections.community.rocketchat.plugins.module_utils._integration_set import PlanError, converge, plan
-
-ITEM_SPEC = dict(
-    name=dict(type='str', required=True),
-    type=dict(type='str', choices=TYPE_CHOICES),
-    state=dict(type='str', choices=['absent', 'present'], default='present'),
-    **FIELD_ARGUMENT_SPEC,
-)
-ARGUMENT_SPEC = dict(
-    # The items are checked against ITEM_SPEC by checked_items(), not by Ansible: Ansible drops every no_log value,
-    # api_token included, from the output when an item is not a dictionary.
-    integrations=dict(type='list', elements='dict', required=True),
-    purge=dict(type='bool', default=False),
-    type=dict(type='str', choices=TYPE_CHOICES),
-    name_prefix=dict(type='str'),
-    allow_empty_purge=dict(type='bool', default=False),
-    return_webhook_url=dict(type='bool', default=False),
-)
-
-
-def checked_items(module):
-    """Each item of integrations validated against ITEM_SPEC (types, choices, defaults), its token kept out of output."""
-    items = []
-    for index, raw in enumerate(module.params['integrations']):
-        if raw.get('token') not in (None, ''):
-            module.no_log_values.add(str(raw['token']))
-        validation = ArgumentSpecValidator(ITEM_SPEC).validate(raw)
-        if validation.error_messages:
-            name = raw.get('name')
-            label = f'integrations[{index}]' + (f' ({name!r})' if isinstance(name, str) else '')
-            messages = [('unsupported option ' if isinstance(error, UnsupportedError) else '') + error.msg
-                        for error in validation.errors.errors]
-            module.fail_json(msg=f"{label}: {'; '.join(messages)}")
-        items.append(validation.validated_parameters)
-    return items
+from ansible_collections.community.rocketchat.plugins.module_utils._run_integrations import argument_spec, run
+from ansible_collections.community.rocketchat.plugins.module_utils._task import ModuleTask
 
 
 def main():
-    module = AnsibleModule(argument_spec=rocketchat_argument_spec(**ARGUMENT_SPEC), supports_check_mode=True)
-    module.params['integrations'] = checked_items(module)
-    try:
-        desired_set = plan(module.params)
-    except PlanError as exc:
-        module.fail_json(msg=str(exc))
-    with rocketchat_client(module) as client:
-        outcome = converge(client, desired_set, module.check_mode, module.warn)
-        result = outcome.result(client, with_diff=module._diff, with_urls=module.params['return_webhook_url'])
-        error = outcome.error
-        if error is not None:
-            msg = explain_error(error, module.params) if isinstance(error, RocketChatError) else str(error)
-            if outcome.current:
-                msg = f'{outcome.current}: {msg}'
-            if isinstance(error, RocketChatError) and error.status:
-                result['status'] = error.status
-            # What was written before the failure is reported, so that nobody has to guess the server's state.
-            done = outcome.summary(include_unchanged=False)
-            if done:
-                if msg.endswith('. Nothing was changed'):
-                    msg = msg[:-len('. Nothing was changed')]
-                msg += f'. Before that, the task {done}'
-            result['msg'] = msg
-            module.fail_json(**result)
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.exit_json(**run(ModuleTask(module)))
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.community.rocketchat.plugins.module_utils._declaration import declaration, entry, in_scope
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import INCOMING, OUTGOING, IntegrationError
 from ansible_collections.community.rocketchat.plugins.module_utils._integration_set import converge, plan
-from ansible_collections.community.rocketchat.plugins.modules.rocketchat_integrations import ITEM_SPEC
+from ansible_collections.community.rocketchat.plugins.module_utils._run_integrations import ITEM_SPEC
 from ansible_collections.community.rocketchat.tests.unit.plugins.module_utils.test__integration_set import MemoryServer
 
 SCRIPT = 'class Script {\n  process_incoming_request({ request }) {\n    return { content: { text: request.content.text } };\n  }\n}\n'
