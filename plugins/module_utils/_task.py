@@ -54,3 +54,20 @@ class ModuleTask:
 
     def fail(self, msg, **result):
         self.module.fail_json(msg=msg, **result)
+
+
+class InProcessTask:
+    """The task interface for a launcher that runs the logic in its own process: fail() raises TaskFailed."""
+
+    def __init__(self, params, check_mode=False, diff=False, no_log_values=None):
+        self.params = params
+        self.check_mode = check_mode
+        self.diff = diff
+        self.no_log_values = set(no_log_values or ())
+        self.warnings = []
+
+    def warn(self, msg):
+        self.warnings.append(msg)
+
+    def fail(self, msg, **result):
+        raise TaskFailed(msg, **result)

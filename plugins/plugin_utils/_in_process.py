@@ -1,0 +1,160 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The action plugins' shared launcher: run a module's logic inside the controller's worker when the module would run
+on the controller anyway, and otherwise hand the task to the module as Ansible would.
+
+In-process, the task is validated by ansible-core's own ArgumentSpecValidator against the module's argument spec, its
+no_log values are removed from the result and from ``invocation`` as AnsibleModule removes them, and the task's
+``environment`` is applied to this process's os.environ for the run (and restored), so the ROCKETCHAT_* fallbacks of
+the connection options see what a module process would see.
+
+PRIVATE to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.community.rocketchat.plugins.module_utils._client import HAS_REQUESTS
+from ansible_collections.community.rocketchat.plugins.module_utils._task import InProcessTask, TaskFailed
+
+display = Display()
+
+# Set to false (the variable, for a host, play or task) or to 0/false (the environment variable of the controller)
+# to run every task in a module process, as without the action plugins.
+SWITCH_VAR = 'rocketchat_in_process'
+SWITCH_ENV = 'ROCKETCHAT_IN_PROCESS'
+LOCAL_CONNECTIONS = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
+
+
+def _same_python(path):
+    """Whether the interpreter at path is this controller's own Python (the same binary in the same environment)."""
+    if not path:
+        return True
+    if os.path.abspath(path) == os.path.abspath(sys.executable):
+        return True
+    # A venv's python3 and python link to the same binary from the same directory: the same environment.
+    return (os.path.dirname(os.path.abspath(path)) == os.path.dirname(os.path.abspath(sys.executable))
+            and os.path.realpath(path) == os.path.realpath(sys.executable))
+
+
+@contextmanager
+def _environment(values):
+    """os.environ with these variables set (as strings, like a module process's environment), restored afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            os.environ[str(name)] = str(value)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class RocketChatActionBase(ActionBase):
+    """Runs the module of the same name: in-process on the controller when it can, as a module process otherwise.
+
+    Subclasses set LOGIC to the module_utils module that holds the module's argument_spec() and run(task).
+    """
+
+    LOGIC = None
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        reason = self._module_process_reason(task_vars)
+        host = self._task.delegate_to or task_vars.get('inventory_hostname', '')
+        if reason:
+            display.vvv(f'{self._task.action}: running as a module process on {host} ({reason})', host=host)
+            return self._run_module_process(result, task_vars)
+        display.vvv(f'{self._task.action}: running in-process on the controller (connection local)', host=host)
+        result.update(self._run_in_process())
+        return result
+
+    def _run_module_process(self, result, task_vars):
+        wrap_async = self._task.async_val and not getattr(self._connection, 'has_native_async', False)
+        result.update(self._execute_module(module_name=self._task.action, module_args=self._task.args,
+                                           task_vars=task_vars, wrap_async=wrap_async))
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    def _host_vars(self, task_vars):
+        """The variables of the host the module would run on: the delegated host's with delegate_to."""
+        if self._task.delegate_to:
+            return (task_vars.get('ansible_delegated_vars') or {}).get(self._task.delegate_to, task_vars)
+        return task_vars
+
+    def _module_process_reason(self, task_vars):
+        """Why this task must run as a module process, or None when it can run in-process."""
+        host_vars = self._host_vars(task_vars)
+        switch = host_vars.get(SWITCH_VAR, task_vars.get(SWITCH_VAR))
+        if switch is not None:
+            switch = self._templar.template(switch)
+        elif os.environ.get(SWITCH_ENV):
+            switch = os.environ[SWITCH_ENV]
+        if switch is not None and not boolean(switch, strict=False):
+            return f'{SWITCH_VAR}/{SWITCH_ENV} is false'
+        transport = getattr(self._connection, 'transport', None) or getattr(self._connection, '_load_name', None)
+        if transport not in LOCAL_CONNECTIONS:
+            return f'connection {transport}'
+        if self._task.async_val:
+            return 'async'
+        if self._play_context.become:
+            return 'become'
+        interpreter = host_vars.get('ansible_python_interpreter')
+        if interpreter is not None:
+            interpreter = self._templar.template(interpreter)
+        if interpreter and not str(interpreter).startswith('auto') and not _same_python(str(interpreter)):
+            return f'ansible_python_interpreter {interpreter} is not the controller\'s Python'
+        if not HAS_REQUESTS:
+            return "the Python library requests is missing on the controller's Python"
+        return None
+
+    def _task_environment(self):
+        """The task's environment keyword, templated as Ansible templates it for a module process."""
+        environment = {}
+        self._compute_environment_string(raw_environment_out=environment)
+        return environment
+
+    def _run_in_process(self):
+        """The task result as the module would return it, from the module's logic run in this process."""
+        args = dict(self._task.args)
+        with _environment(self._task_environment()):
+            validation = ArgumentSpecValidator(self.LOGIC.argument_spec()).validate(args)
+            params = dict(args)
+            params.update(validation.validated_parameters)
+            task = InProcessTask(params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
+                                 no_log_values=validation._no_log_values)  # pylint: disable=protected-access
+            try:
+                if validation.error_messages:
+                    error = validation.errors[0]
+                    msg = validation.errors.msg
+                    if isinstance(error, UnsupportedError):
+                        msg = f'Unsupported parameters for ({self._task.action}) module: {msg}'
+                    task.fail(msg)
+                result = self.LOGIC.run(task)
+            except TaskFailed as failure:
+                result = dict(failure.result, failed=True, msg=str(failure.msg))
+        result.setdefault('invocation', {'module_args': task.params})
+        if task.warnings:
+            result['warnings'] = list(task.warnings)
+        return remove_values(result, task.no_log_values)

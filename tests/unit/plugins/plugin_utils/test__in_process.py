@@ -1,0 +1,147 @@
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The in-process launcher: when it runs a task itself, and that what it returns is what the module returns."""
+
+from __future__ import annotations
+
+import os
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import shell_loader
+from ansible.template import Templar
+
+from ansible_collections.community.rocketchat.plugins.action import rocketchat_integration as integration_action
+from ansible_collections.community.rocketchat.plugins.action import rocketchat_integration_info as info_action
+from ansible_collections.community.rocketchat.plugins.module_utils._task import InProcessTask, ModuleTask, TaskFailed
+from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration, rocketchat_integration_info
+from ansible_collections.community.rocketchat.plugins.plugin_utils import _in_process
+from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, ok
+
+SECRET = TOKEN_ARGS['api_token']
+
+
+def action(plugin, args, transport='local', async_val=0, become=False, environment=None, delegate_to=None,
+           check_mode=False, diff=False):
+    task = SimpleNamespace(args=args, action=f'community.rocketchat.{plugin.__name__.rsplit(".", 1)[-1]}',
+                           async_val=async_val, check_mode=check_mode, diff=diff, delegate_to=delegate_to,
+                           environment=environment)
+    connection = SimpleNamespace(transport=transport, _shell=shell_loader.get('sh'))
+    return plugin.ActionModule(task, connection, SimpleNamespace(become=become), DataLoader(),
+                               Templar(loader=DataLoader()))
+
+
+@pytest.mark.parametrize('kwargs, task_vars, reason', [
+    ({}, {}, None),
+    ({}, {'ansible_python_interpreter': sys.executable}, None),
+    ({}, {'ansible_python_interpreter': 'auto_silent'}, None),
+    ({'transport': 'ssh'}, {}, 'connection ssh'),
+    ({'transport': 'community.docker.docker'}, {}, 'connection community.docker.docker'),
+    ({'async_val': 30}, {}, 'async'),
+    ({'become': True}, {}, 'become'),
+    ({}, {'ansible_python_interpreter': '/opt/other/bin/python3'},
+     "ansible_python_interpreter /opt/other/bin/python3 is not the controller's Python"),
+    ({}, {'rocketchat_in_process': False}, 'rocketchat_in_process/ROCKETCHAT_IN_PROCESS is false'),
+    ({'delegate_to': 'localhost'},
+     {'ansible_python_interpreter': '/remote/python', 'ansible_delegated_vars': {'localhost': {}}}, None),
+    ({'delegate_to': 'localhost'},
+     {'ansible_delegated_vars': {'localhost': {'ansible_python_interpreter': '/opt/other/python'}}},
+     "ansible_python_interpreter /opt/other/python is not the controller's Python"),
+])
+def test_which_tasks_run_in_process(kwargs, task_vars, reason, monkeypatch):
+    monkeypatch.delenv('ROCKETCHAT_IN_PROCESS', raising=False)
+    assert action(info_action, {}, **kwargs)._module_process_reason(task_vars) == reason
+
+
+@pytest.mark.parametrize('value, in_process', [('0', False), ('false', False), ('no', False), ('1', True), ('', True)])
+def test_the_controller_environment_switch(value, in_process, monkeypatch):
+    monkeypatch.setenv('ROCKETCHAT_IN_PROCESS', value)
+    assert (action(info_action, {})._module_process_reason({}) is None) is in_process
+
+
+def test_the_variable_wins_over_the_environment_switch(monkeypatch):
+    monkeypatch.setenv('ROCKETCHAT_IN_PROCESS', '0')
+    assert action(info_action, {})._module_process_reason({'rocketchat_in_process': True}) is None
+
+
+def test_missing_requests_hands_the_task_to_the_module(monkeypatch):
+    monkeypatch.setattr(_in_process, 'HAS_REQUESTS', False)
+    assert 'requests is missing' in action(info_action, {})._module_process_reason({})
+
+
+def test_task_environment_reaches_the_fallbacks_and_is_restored(transport, monkeypatch):
+    monkeypatch.delenv('ROCKETCHAT_URL', raising=False)
+    monkeypatch.setenv('ROCKETCHAT_TIMEOUT', '21')  # the controller's own environment counts too
+    transport.on('GET', 'integrations.list', ok(integrations=[], count=0, offset=0, total=0))
+    args = {key: value for key, value in TOKEN_ARGS.items() if key != 'api_url'}
+    result = action(info_action, args, environment=[{'ROCKETCHAT_URL': BASE_URL}])._run_in_process()
+    assert result['changed'] is False and result['integrations'] == []
+    assert result['invocation']['module_args']['api_url'] == BASE_URL
+    assert result['invocation']['module_args']['timeout'] == 21
+    assert result['invocation']['module_args']['api_token'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert SECRET not in repr(result)
+    assert 'ROCKETCHAT_URL' not in os.environ and os.environ['ROCKETCHAT_TIMEOUT'] == '21'
+    assert transport.calls[0]['url'].startswith(BASE_URL)
+
+
+def test_environment_is_restored_when_the_task_fails(monkeypatch):
+    monkeypatch.setenv('ROCKETCHAT_USERNAME', 'controller-user')
+    result = action(info_action, {}, environment=[{'ROCKETCHAT_USERNAME': 'task-user', 'ROCKETCHAT_NEW': 'x'}]) \
+        ._run_in_process()
+    assert result['failed'] is True and result['msg'].startswith('api_url is required')
+    assert os.environ['ROCKETCHAT_USERNAME'] == 'controller-user' and 'ROCKETCHAT_NEW' not in os.environ
+
+
+@pytest.mark.parametrize('args', [
+    dict(TOKEN_ARGS, colour='red', type='incoming', name='x'),
+    dict(TOKEN_ARGS, type='sideways', name='x'),
+    dict(TOKEN_ARGS, timeout='soon', type='incoming', name='x'),
+    dict(TOKEN_ARGS, state='absent', name='x', integration_id='y'),
+    dict(TOKEN_ARGS, name='x'),
+])
+def test_bad_input_fails_with_the_module_message(args, run_module, transport):  # pylint: disable=unused-argument
+    module_name = {'_ansible_module_name': 'community.rocketchat.rocketchat_integration'}
+    module_result, failed = run_module(rocketchat_integration.main, dict(args, **module_name))
+    result = action(integration_action, dict(args))._run_in_process()
+    assert failed and result['failed'] is True
+    assert result['msg'] == module_result['msg']
+    assert SECRET not in repr(result)
+    assert transport.calls == []  # nothing sent to the server
+
+
+def test_a_result_is_the_module_result(run_module, transport):
+    doc = {'_id': 'i1', 'type': 'webhook-incoming', 'name': 'x', 'token': 'hook-token-secret', 'channel': ['#general']}
+    transport.on('GET', 'integrations.list', ok(integrations=[doc], count=1, offset=0, total=1))
+    args = dict(TOKEN_ARGS, name='x', return_webhook_url=True)
+    module_result, failed = run_module(rocketchat_integration_info.main, dict(args))
+    result = action(info_action, dict(args))._run_in_process()
+    assert not failed
+    invocation = result.pop('invocation')
+    assert result == module_result
+    assert invocation['module_args']['return_webhook_url'] is True
+    assert 'hook-token-secret' not in repr(result['integrations'][0]['token'])
+
+
+def test_warnings_are_returned():
+    task = InProcessTask({'a': 1})
+    task.warn('first')
+    task.warn('second')
+    assert task.warnings == ['first', 'second']
+    with pytest.raises(TaskFailed) as info:
+        task.fail('broken', status=500)
+    assert info.value.msg == 'broken' and info.value.result == {'status': 500}
+
+
+def test_module_task_forwards_to_the_module():
+    calls = []
+    module = SimpleNamespace(params={'x': 1}, check_mode=True, _diff=True, no_log_values={'s'},
+                             warn=calls.append, fail_json=lambda **kwargs: calls.append(kwargs))
+    task = ModuleTask(module)
+    assert task.params == {'x': 1} and task.check_mode and task.diff and task.no_log_values == {'s'}
+    task.warn('w')
+    task.fail('m', status=1)
+    assert calls == ['w', {'msg': 'm', 'status': 1}]
