@@ -10,43 +10,17 @@ PRIVATE to this collection: the interface may change without notice.
 from __future__ import annotations
 
 from ansible_collections.community.rocketchat.plugins.module_utils._common import rocketchat_argument_spec, rocketchat_client
-from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
-    TYPE_CHOICES,
-    IntegrationError,
-    api_type,
-    get_integration,
-    list_integrations,
-    mask_secrets,
-    webhook_url,
-)
+from ansible_collections.community.rocketchat.plugins.module_utils._integration import TYPE_CHOICES, IntegrationError
+from ansible_collections.community.rocketchat.plugins.module_utils._listing import LISTING_ARGUMENT_SPEC, listing
 
 ARGUMENT_SPEC = dict(
     type=dict(type='str', choices=TYPE_CHOICES),
     name=dict(type='str'),
     integration_id=dict(type='str'),
     return_webhook_url=dict(type='bool', default=False),
+    # name_prefix, format and history (plugins/module_utils/_listing.py reads them)
+    **LISTING_ARGUMENT_SPEC,
 )
-
-
-def read_integrations(client, params):
-    """The integrations that match every filter given."""
-    type_ = api_type(params['type'])
-    if params.get('integration_id'):
-        doc = get_integration(client, params['integration_id'], type_)
-        docs = [doc] if doc else []
-    else:
-        docs = list_integrations(client, type_, params.get('name'))
-    return [doc for doc in docs
-            if (type_ is None or doc.get('type') == type_) and (params.get('name') is None or doc.get('name') == params['name'])]
-
-
-def shown(client, doc, with_url):
-    """An integration for the result: tokens masked, and with_url its webhook URL (a secret) if it is incoming."""
-    result = mask_secrets(doc)
-    url = webhook_url(client, doc) if with_url else None
-    if url:
-        result['webhook_url'] = url
-    return result
 
 
 def argument_spec():
@@ -58,8 +32,7 @@ def run(task):
     """Run the task (see plugins/module_utils/_task.py); returns the result, or ends in task.fail()."""
     with rocketchat_client(task) as client:
         try:
-            docs = read_integrations(client, task.params)
+            integrations = listing(client, task.params)
         except IntegrationError as exc:
             task.fail(str(exc))
-        integrations = [shown(client, doc, task.params['return_webhook_url']) for doc in docs]
     return dict(changed=False, integrations=integrations)

@@ -11,7 +11,11 @@ short_description: List Rocket.Chat incoming and outgoing integrations
 version_added: "1.0.0"
 description:
   - Lists the integrations (webhooks) of a Rocket.Chat server that the user may see, every page of them, optionally
-    only those of one O(type), with an exact O(name), or with one O(integration_id).
+    only those of one O(type), with an exact O(name), whose name starts with O(name_prefix), or with one
+    O(integration_id).
+  - With O(format=declaration), returns them as the entries that M(community.rocketchat.rocketchat_integrations) takes,
+    to adopt an existing server into code.
+  - With O(history), adds the latest deliveries of each outgoing integration.
   - Tokens are masked in the result.
 author:
   - community.rocketchat maintainers (@ansible-collections)
@@ -27,6 +31,38 @@ options:
   name:
     description: Only integrations with exactly this name (case-sensitive).
     type: str
+  name_prefix:
+    description:
+      - Only integrations whose name starts with this text (case-sensitive): the same scope as O(type) and
+        O(community.rocketchat.rocketchat_integrations#module:name_prefix) give
+        M(community.rocketchat.rocketchat_integrations).
+    type: str
+    version_added: 2.0.0
+  format:
+    description:
+      - V(api) returns the integrations as Rocket.Chat returns them, with tokens masked.
+      - V(declaration) returns them in exactly the shape that
+        O(community.rocketchat.rocketchat_integrations#module:integrations) takes, to adopt an existing server into
+        code. Each entry has C(name), C(type) and every option that has a value on the server, and none that has not
+        (so that the same entry would also recreate the integration). It holds no secret: outgoing entries have
+        C(update_token=on_create) and no C(token), so that the stored tokens are kept. Options that the event of an
+        outgoing integration ignores, and stored values that the module would refuse, are left out.
+      - Fed back to M(community.rocketchat.rocketchat_integrations) with the same O(type) and O(name_prefix) and
+        C(purge=true), the declaration changes nothing.
+      - Fails when two integrations of the same type have the same name, as M(community.rocketchat.rocketchat_integrations)
+        does. Cannot be combined with O(history) or O(return_webhook_url).
+    type: str
+    choices: [api, declaration]
+    default: api
+    version_added: 2.0.0
+  history:
+    description:
+      - Add C(deliveries) to each outgoing integration listed, its latest O(history) deliveries from Rocket.Chat's
+        integration history, newest first (every page needed is read). V(0) or no value reads none.
+      - Needs C(manage-outgoing-integrations), or C(manage-own-outgoing-integrations) for the integrations the user
+        created.
+    type: int
+    version_added: 2.0.0
   return_webhook_url:
     description:
       - Add C(webhook_url), the address senders post to, to each incoming integration in RV(integrations).
@@ -40,7 +76,14 @@ options:
     type: str
     choices: [incoming, outgoing, webhook-incoming, webhook-outgoing]
 notes:
-  - A user that holds only the C(manage-own-*-integrations) permissions sees only the integrations it created.
+  - A user that holds only the C(manage-own-*-integrations) permissions sees only the integrations it created, and
+    only their deliveries.
+  - Rocket.Chat does not store the HTTP status of a delivery; it records only 410 and 500 in the name of the step
+    (older servers that called targets with Meteor's HTTP.call kept the status in the answer). For other answers
+    RV(integrations[].deliveries[].http_status) is C(null); RV(integrations[].deliveries[].succeeded) says whether
+    Rocket.Chat counted the delivery as a success.
+  - Rocket.Chat calls the target after it has answered the message that triggered the integration, so a delivery
+    may appear a moment later.
 seealso:
   - module: community.rocketchat.rocketchat_integration
   - module: community.rocketchat.rocketchat_integrations
@@ -58,6 +101,54 @@ EXAMPLES = r"""
 - name: Show the names and the URLs they call
   ansible.builtin.debug:
     msg: "{{ outgoing.integrations | items2dict(key_name='name', value_name='urls') }}"
+
+- name: Adopt the CI integrations into code, as rocketchat_integrations entries (no tokens in them)
+  community.rocketchat.rocketchat_integration_info:
+    type: outgoing
+    name_prefix: ci-
+    format: declaration
+  register: adopted
+
+- name: Write them to a vars file
+  ansible.builtin.copy:
+    content: "{{ {'ci_integrations': adopted.integrations} | to_nice_yaml(indent=2, sort_keys=false) }}"
+    dest: group_vars/all/ci_integrations.yml
+    mode: "0644"
+
+- name: From now on, the file is what the server has (no change right after the adoption)
+  community.rocketchat.rocketchat_integrations:
+    type: outgoing
+    name_prefix: ci-
+    purge: true
+    integrations: "{{ ci_integrations }}"
+
+- name: Point the deploy integration at the new CI server
+  community.rocketchat.rocketchat_integration:
+    type: outgoing
+    name: ci-deploy
+    urls: ["https://ci2.example.com/hooks/rocketchat"]
+
+- name: Trigger it
+  ansible.builtin.uri:
+    url: https://chat.example.com/api/v1/chat.postMessage
+    method: POST
+    headers:
+      X-User-Id: "{{ rocketchat_user_id }}"
+      X-Auth-Token: "{{ rocketchat_token }}"
+    body_format: json
+    body: {channel: "#ops", text: "!deploy staging"}
+  no_log: true
+
+- name: Wait for its delivery, and fail unless the CI server accepted it
+  community.rocketchat.rocketchat_integration_info:
+    type: outgoing
+    name: ci-deploy
+    history: 1
+  register: deploy
+  until: deploy.integrations[0].deliveries[0].url | default('') is search('ci2.example.com')
+  retries: 5
+  delay: 2
+  failed_when: not deploy.integrations[0].deliveries[0].succeeded
 """
 
 RETURN = r"""
@@ -66,9 +157,63 @@ integrations:
     - The integrations, as Rocket.Chat returns them, with C(token) masked, in the server's order.
     - With O(return_webhook_url=true), each incoming integration also has C(webhook_url) (B(sensitive)).
     - Fields that a Rocket.Chat 7.3 or later update left without a value are C(null).
+    - With O(format=declaration), the entries for O(community.rocketchat.rocketchat_integrations#module:integrations)
+      instead (see O(format)).
   returned: always
   type: list
   elements: dict
+  contains:
+    deliveries:
+      description:
+        - With O(history), the latest deliveries of an outgoing integration, newest first; not returned for incoming
+          integrations.
+        - Secrets (the integration's token, wherever the row or the target's answer has it) are masked.
+      returned: when O(history) is set
+      type: list
+      elements: dict
+      contains:
+        history_id:
+          description: The id of Rocket.Chat's history row.
+          type: str
+        time:
+          description: When the delivery started (ISO 8601).
+          type: str
+        updated_at:
+          description: When Rocket.Chat last recorded a step of it (ISO 8601).
+          type: str
+        event:
+          description: The event that triggered it, for example V(sendMessage).
+          type: str
+        step:
+          description:
+            - The last step Rocket.Chat recorded, for example V(after-http-call) (the target answered with success),
+              V(url-response-sent-message), V(after-process-http-status-500), V(failed-and-not-configured-to-retry),
+              V(going-to-retry-1), V(too-many-retries).
+          type: str
+        trigger_word:
+          description: The trigger word that matched, if any.
+          type: str
+        url:
+          description: The URL that was called.
+          type: str
+        http_status:
+          description: The HTTP status the target answered, where Rocket.Chat records it (see the notes), else C(null).
+          type: int
+        succeeded:
+          description: True when the target answered and Rocket.Chat counted the answer as a success.
+          type: bool
+        error:
+          description: True when Rocket.Chat recorded the delivery as failed, or the target could not be reached.
+          type: bool
+        error_text:
+          description: The error (the connection error, or the target's answer to a failed delivery), if any.
+          type: str
+        response:
+          description: The body of the target's answer, if any (long texts are shortened).
+          type: str
+        finished:
+          description: True when Rocket.Chat marked the delivery as finished.
+          type: bool
   sample:
     - _id: 6543a1b2c3d4e5f607182930
       type: webhook-outgoing
