@@ -25,6 +25,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._converge imp
     settle_creation,
     update,
 )
+from ansible_collections.community.rocketchat.plugins.module_utils._diff_text import yaml_text
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
     FieldError,
     check_event_fields,
@@ -260,7 +261,8 @@ class Outcome:
                 after.pop(label(change.before), None)
             elif change.changed:
                 after[label(change.after)] = view(change.after, token_changed=change.token_changed)
-        return dict(before=dict(sorted(before.items())), after=dict(sorted(after.items())))
+        # As text (YAML, labels sorted, options in table order): one changed line of a script is one changed line.
+        return dict(before=yaml_text(dict(sorted(before.items()))), after=yaml_text(dict(sorted(after.items()))))
 
     def result(self, client, with_diff=False, with_urls=False):
         """The task result: the four lists, changed, msg, and the diff of the scope.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.community.rocketchat.plugins.module_utils._common import rocketchat_argument_spec, rocketchat_client
 from ansible_collections.community.rocketchat.plugins.module_utils._converge import create_settled, remove, update
+from ansible_collections.community.rocketchat.plugins.module_utils._diff_text import text_diff
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
     FIELD_ARGUMENT_SPEC,
     FieldError,
@@ -84,9 +85,10 @@ def result_of(task, client, change, with_options=True):
     if url:
         result['webhook_url'] = url
     if task.diff and change.changed:
-        before, after = view(change.before), view(change.after, token_changed=change.token_changed)
-        if before != after:  # a parallel run's integration kept as it was changes nothing that a diff could show
-            result['diff'] = dict(before=before, after=after)
+        # As text (the view written as YAML): a change to one line of a script is one changed line of the diff.
+        diff = text_diff(view(change.before), view(change.after, token_changed=change.token_changed))
+        if diff:  # a parallel run's integration kept as it was changes nothing that a diff could show
+            result['diff'] = diff
     return result
 
 

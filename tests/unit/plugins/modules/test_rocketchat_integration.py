@@ -10,7 +10,7 @@ import json
 import pytest
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, fail, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, diff_of, fail, ok
 
 HOOK_TOKEN = 'incoming-hook-secret-Zq81x0TkP4m2'
 OUT_TOKEN = 'outgoing-hook-secret-Yw55b3'
@@ -59,7 +59,7 @@ def test_remove_by_id_learns_the_type_and_masks_the_token(run_module, transport)
     assert removes(transport) == [{'type': 'webhook-incoming', 'integrationId': 'in1'}]
     assert transport.calls[0]['params'] == {'integrationId': 'in1'}
     assert result['integration']['name'] == 'Alerts' and result['integration']['token'] == '********'
-    assert result['diff'] == {'after': {}, 'before': {
+    assert diff_of(result) == {'after': {}, 'before': {
         'type': 'incoming', 'integration_id': 'in1', 'name': 'Alerts', 'enabled': True, 'channel': ['#general'],
         'username': 'rocket.cat', 'script_enabled': False}}
     assert_no_secrets(result)
@@ -144,8 +144,8 @@ def test_check_mode_predicts_without_removing(run_module, transport):
     transport.on('GET', 'integrations.list', listing(incoming('i1', 'Alerts')))
     result, failed = run_module(module.main, dict(args(name='Alerts', type='incoming'), _ansible_check_mode=True, _ansible_diff=True))
     assert not failed and result['changed'] is True and removes(transport) == []
-    assert result['msg'].startswith('Would remove') and result['diff']['after'] == {}
-    assert result['diff']['before']['name'] == 'Alerts' and 'token' not in result['diff']['before']
+    assert result['msg'].startswith('Would remove') and diff_of(result)['after'] == {}
+    assert diff_of(result)['before']['name'] == 'Alerts' and 'token' not in diff_of(result)['before']
 
 
 def test_check_mode_when_absent_is_unchanged(run_module, transport):

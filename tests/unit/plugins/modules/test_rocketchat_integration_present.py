@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.community.rocketchat.plugins.module_utils import _converge
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, fail, ok, stored_after
+from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, diff_of, fail, ok, stored_after
 
 HOOK_TOKEN = 'incoming-hook-secret-Zq81x0TkP4m2'
 OUT_TOKEN = 'outgoing-hook-secret-Yw55b3'
@@ -65,8 +65,8 @@ def test_create_incoming_sends_what_the_api_requires_and_returns_the_webhook_url
         'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': True, 'channel': '#alerts', 'username': 'rocket.cat',
         'scriptEnabled': False, 'overrideDestinationChannelEnabled': False})]
     assert result['webhook_url'] == f'{BASE_URL}/hooks/in1/{HOOK_TOKEN}'
-    assert result['integration']['token'] == '********' and result['diff']['before'] == {}
-    assert result['diff']['after']['name'] == 'Alerts' and HOOK_TOKEN not in json.dumps(result['diff'])
+    assert result['integration']['token'] == '********' and diff_of(result)['before'] == {}
+    assert diff_of(result)['after']['name'] == 'Alerts' and HOOK_TOKEN not in json.dumps(diff_of(result))
     assert_no_secrets(result)
 
 
@@ -75,7 +75,7 @@ def test_create_in_check_mode_predicts_without_writing(run_module, transport):
     result, failed = run_module(module.main, dict(INCOMING_ARGS, _ansible_check_mode=True, _ansible_diff=True))
     assert not failed and result['changed'] is True and writes(transport) == []
     assert result['msg'] == "Would create incoming integration 'Alerts'" and 'webhook_url' not in result
-    assert result['diff'] == {'before': {}, 'after': {
+    assert diff_of(result) == {'before': {}, 'after': {
         'type': 'incoming', 'name': 'Alerts', 'enabled': True, 'channel': ['#alerts'], 'username': 'rocket.cat',
         'script_enabled': False, 'override_destination_channel_enabled': False}}
 
@@ -97,8 +97,8 @@ def test_update_changes_one_option_and_keeps_the_rest(run_module, transport):
     assert body == {'type': 'webhook-outgoing', 'integrationId': 'out1', 'name': 'CI', 'enabled': True, 'channel': '#ops',
                     'username': 'rocket.cat', 'emoji': ':rocket:', 'scriptEnabled': False, 'event': 'sendMessage',
                     'urls': ['https://ci.example.com/hook'], 'triggerWords': ['!deploy'], 'token': OUT_TOKEN}
-    assert 'emoji' not in result['diff']['before'] and result['diff']['after']['emoji'] == ':rocket:'
-    assert result['diff']['before']['token'] == result['diff']['after']['token'] == '********'
+    assert 'emoji' not in diff_of(result)['before'] and diff_of(result)['after']['emoji'] == ':rocket:'
+    assert diff_of(result)['before']['token'] == diff_of(result)['after']['token'] == '********'
     assert_no_secrets(result)
 
 
@@ -113,12 +113,12 @@ def test_check_mode_predicts_the_same_change_and_diff_as_the_real_run(run_module
     assert len(writes(transport)) == 1
     assert predicted['changed'] is True and real['changed'] is True
     assert predicted['changed_options'] == real['changed_options'] == ['enabled', 'channel']
-    assert predicted['diff']['after']['channel'] == ['#dev', '#ops'] and real['diff']['after']['channel'] == ['#ops', '#dev']
+    assert diff_of(predicted)['after']['channel'] == ['#dev', '#ops'] and diff_of(real)['after']['channel'] == ['#ops', '#dev']
     # The server keeps the channel order it was given; everything else is predicted to the letter.
     for key in ('before', 'after'):
-        assert set(predicted['diff'][key]) == set(real['diff'][key])
-        for option, value in predicted['diff'][key].items():
-            expected = real['diff'][key][option]
+        assert set(diff_of(predicted)[key]) == set(diff_of(real)[key])
+        for option, value in diff_of(predicted)[key].items():
+            expected = diff_of(real)[key][option]
             assert (sorted(value) == sorted(expected)) if option == 'channel' else (value == expected)
 
 
@@ -128,7 +128,7 @@ def test_token_always_is_compared_and_changed_without_showing_it(run_module, tra
     result, failed = run_module(module.main, dict(OUTGOING_ARGS, token=NEW_TOKEN, _ansible_diff=True))
     assert not failed and result['changed_options'] == ['token']
     assert writes(transport)[0][2]['token'] == NEW_TOKEN
-    assert result['diff']['after']['token'] == '******** (changed)' and result['diff']['before']['token'] == '********'
+    assert diff_of(result)['after']['token'] == '******** (changed)' and diff_of(result)['before']['token'] == '********'
     assert_no_secrets(result)
 
 
@@ -393,7 +393,7 @@ def test_an_outgoing_integration_created_without_a_token_gets_a_random_one_that_
     token = body['token']
     assert isinstance(token, str) and len(token) == 48
     assert result['integration']['token'] == '********' and 'token' not in result['changed_options']
-    assert result['diff']['after']['token'] == '********'
+    assert diff_of(result)['after']['token'] == '********'
     assert token not in json.dumps(result)
     assert_no_secrets(result)
 
@@ -431,7 +431,7 @@ def test_an_outgoing_integration_without_a_token_gets_a_random_one_when_it_chang
     warning, = result['warnings']
     assert "outgoing integration 'CI' (id out1) has no token" in warning and 'the update set a random one' in warning
     assert warning.endswith('To choose it, set token')
-    assert result['diff']['after']['token'] == '******** (changed)' and 'token' not in result['diff']['before']
+    assert diff_of(result)['after']['token'] == '******** (changed)' and 'token' not in diff_of(result)['before']
     assert token not in json.dumps(result)
 
 
@@ -599,4 +599,4 @@ def test_check_mode_predicts_the_retry_defaults_over_fields_a_partial_update_lef
     transport.on('GET', 'integrations.list', listing(stored))
     predicted, _failed = run_module(module.main, dict(OUTGOING_ARGS, retry_failed_calls=True, _ansible_check_mode=True,
                                                       _ansible_diff=True))
-    assert predicted['diff']['after']['retry_count'] == 4 and predicted['diff']['after']['retry_delay'] == 'powers-of-ten'
+    assert diff_of(predicted)['after']['retry_count'] == 4 and diff_of(predicted)['after']['retry_delay'] == 'powers-of-ten'

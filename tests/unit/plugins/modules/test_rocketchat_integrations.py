@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.community.rocketchat.plugins.module_utils import _converge
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integrations as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, fail, ok, stored_after
+from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, diff_of, fail, ok, stored_after
 
 HOOK_TOKEN = 'incoming-hook-secret-Ab12Cd34Ef56'
 OUT_TOKEN = 'outgoing-hook-secret-Gh78Ij90'
@@ -165,11 +165,11 @@ def test_check_mode_predicts_the_real_run_and_writes_nothing(run_module, transpo
     assert not failed
     for key in ('created', 'updated', 'removed'):
         assert names(check[key]) == names(real[key])
-    assert check['diff']['before'] == real['diff']['before']
+    assert diff_of(check)['before'] == diff_of(real)['before']
     without_ids = {label: {k: v for k, v in shown.items() if k != 'integration_id'}
-                   for label, shown in real['diff']['after'].items()}
+                   for label, shown in diff_of(real)['after'].items()}
     assert {label: {k: v for k, v in shown.items() if k != 'integration_id'}
-            for label, shown in check['diff']['after'].items()} == without_ids
+            for label, shown in diff_of(check)['after'].items()} == without_ids
 
 
 def test_diff_shows_the_whole_scope_with_tokens_masked(run_module, transport):
@@ -179,7 +179,7 @@ def test_diff_shows_the_whole_scope_with_tokens_masked(run_module, transport):
     items = [outgoing_item('ci-a', token=NEW_TOKEN), outgoing_item('ci-b')]
     result, failed = run_module(module.main, dict(CI_SCOPE, integrations=items, _ansible_diff=True))
     assert not failed and result['updated'][0]['changed_options'] == ['token']
-    diff = result['diff']
+    diff = diff_of(result)
     assert list(diff['before']) == ['ci-a (outgoing)', 'ci-b (outgoing)'] == list(diff['after'])
     assert diff['before']['ci-a (outgoing)']['token'] == '********'
     assert diff['after']['ci-a (outgoing)']['token'] == '******** (changed)'
@@ -371,7 +371,7 @@ def test_without_a_scope_integrations_the_list_does_not_name_never_appear(run_mo
     result, failed = run_module(module.main, dict(TOKEN_ARGS, integrations=[outgoing_item('ci-a', type='outgoing', emoji=':x:')],
                                                   _ansible_diff=True))
     assert not failed and result['changed'] is True
-    assert list(result['diff']['before']) == ['ci-a (outgoing)'] == list(result['diff']['after'])
+    assert list(diff_of(result)['before']) == ['ci-a (outgoing)'] == list(diff_of(result)['after'])
     text = json.dumps(result)
     assert all(doc['_id'] not in text for doc in server[1:]) and 'unrelated' not in text and '(old)' not in text
     assert result['msg'] == 'Created 0, updated 1, removed 0; 0 unchanged'
@@ -440,7 +440,7 @@ def test_an_outgoing_entry_created_without_a_token_gets_a_random_one_that_is_nev
     assert not failed and result['created'] == [dict(name='ci-a', type='outgoing', integration_id='o009')]
     body, = [c['body'] for c in transport.calls if c['method'] == 'POST']
     assert len(body['token']) == 48 and body['token'] != OUT_TOKEN
-    assert result['diff']['after']['ci-a (outgoing)']['token'] == '********'
+    assert diff_of(result)['after']['ci-a (outgoing)']['token'] == '********'
     assert body['token'] not in json.dumps(result)
 
 
@@ -460,7 +460,7 @@ def test_an_outgoing_integration_without_a_token_gets_a_random_one_and_one_warni
     warning, = result['warnings']  # the dry pass before the writes does not warn
     assert "outgoing integration 'ci-b' (id o001) has no token" in warning and 'the update set a random one' in warning
     assert 'set token' in warning
-    assert result['diff']['after']['ci-b (outgoing)']['token'] == '******** (changed)'
+    assert diff_of(result)['after']['ci-b (outgoing)']['token'] == '******** (changed)'
     assert body['token'] not in json.dumps(result)
 
 
