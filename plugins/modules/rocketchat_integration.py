@@ -31,6 +31,8 @@ attributes:
     details:
       - The diff shows the integration's fields by option name, with tokens masked. A changed token shows as
         C(******** (changed)).
+      - The diff is YAML text, options in a fixed order and multi-line scripts as block text, so that a change to
+        one line of a script is one changed line.
   idempotent:
     support: full
 options:

@@ -38,6 +38,8 @@ attributes:
     details:
       - The diff shows every integration in the scope before and after (without O(type) and O(name_prefix), every
         integration the list names), by option name, with tokens masked.
+      - The diff is YAML text, integrations sorted by label, options in a fixed order and multi-line scripts as
+        block text, so that a change to one line of a script is one changed line.
   idempotent:
     support: full
 options:
