@@ -33,7 +33,8 @@ options:
     type: str
   name_prefix:
     description:
-      - Only integrations whose name starts with this text (case-sensitive): the same scope as O(type) and
+      - Only integrations whose name starts with this text (case-sensitive). With O(type), this is the same scope that
+        O(community.rocketchat.rocketchat_integrations#module:type) and
         O(community.rocketchat.rocketchat_integrations#module:name_prefix) give
         M(community.rocketchat.rocketchat_integrations).
     type: str
@@ -44,7 +45,7 @@ options:
       - V(declaration) returns them in exactly the shape that
         O(community.rocketchat.rocketchat_integrations#module:integrations) takes, to adopt an existing server into
         code. Each entry has C(name), C(type) and every option that has a value on the server, and none that has not
-        (so that the same entry would also recreate the integration). It holds no secret: outgoing entries have
+        (so that the same entry would also recreate the integration). It holds no secret. Outgoing entries have
         C(update_token=on_create) and no C(token), so that the stored tokens are kept. Options that the event of an
         outgoing integration ignores, and stored values that the module would refuse, are left out.
       - Fed back to M(community.rocketchat.rocketchat_integrations) with the same O(type) and O(name_prefix) and

@@ -190,7 +190,8 @@ def run_module(monkeypatch):
 
 def diff_of(result):
     """The diff of a module result read back into views: the modules return it as YAML text (before and after)."""
-    import yaml  # pylint: disable=import-outside-toplevel  (a test dependency only, through ansible-core)
+    # PyYAML comes with ansible-core; imported here so that only the tests that read diffs need it.
+    import yaml  # pylint: disable=import-outside-toplevel
     diff = result['diff']
     assert isinstance(diff['before'], str) and isinstance(diff['after'], str), 'a diff is text'
     return {key: yaml.safe_load(diff[key]) or {} for key in ('before', 'after')}

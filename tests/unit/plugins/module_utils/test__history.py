@@ -46,8 +46,8 @@ def test_a_success_and_the_failures_rocket_chat_records():
     assert (gone['http_status'], gone['succeeded'], gone['error'], gone['error_text']) == (410, False, True, 'gone')
     refused = delivery(row(3, step='failed-and-not-configured-to-retry', error=True, httpResult=json.dumps('bad request')))
     assert (refused['http_status'], refused['succeeded'], refused['error_text']) == (None, False, 'bad request')
-    unreachable = delivery(row(4, httpResult='null', httpError={'message': 'connect ECONNREFUSED 127.0.0.1:9',
-                                                              'code': 'ECONNREFUSED', 'stack': 'at ...'}))
+    refusal = {'message': 'connect ECONNREFUSED 127.0.0.1:9', 'code': 'ECONNREFUSED', 'stack': 'at ...'}
+    unreachable = delivery(row(4, httpResult='null', httpError=refusal))
     assert unreachable['error'] is True and unreachable['succeeded'] is False
     assert unreachable['error_text'] == 'connect ECONNREFUSED 127.0.0.1:9: ECONNREFUSED'
     assert unreachable['response'] is None
