@@ -41,10 +41,9 @@ setup_main_venv() {
   export PATH="$ROOT/.venv/bin:$PATH"
 }
 
-# Copy the collection (files git tracks or would track) into DIR/ansible_collections/community/rocketchat,
-# the layout ansible-test and ansible-galaxy need, and print that path.
-build_collection_tree() {
-  local base=$1 dest=$1/ansible_collections/community/rocketchat
+# copy_checkout DEST: copy the checkout's files (those git tracks or would track) into DEST.
+copy_checkout() {
+  local dest=$1
   mkdir -p "$dest"
   if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
@@ -52,5 +51,12 @@ build_collection_tree() {
   else
     (cd "$ROOT" && tar --exclude=./.venv* --exclude=./dist --exclude=./tests/output --exclude='*/__pycache__' -cf - .) | tar -xf - -C "$dest"
   fi
+}
+
+# Copy the collection into DIR/ansible_collections/community/rocketchat, the layout ansible-test and ansible-galaxy
+# need, and print that path.
+build_collection_tree() {
+  local dest=$1/ansible_collections/community/rocketchat
+  copy_checkout "$dest"
   echo "$dest"
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Set up everything and run every test: emulator, unit, system (ad-hoc, AWX-style, execution environment, tarball),
-# ansible-test sanity, units and integration (with a secret leak check; every emulator profile) on ansible-core
-# 2.19/Python 3.11 and 2.21/Python 3.12 (oldest and newest profiles), sanity and units on 2.16, ansible-lint (production profile), changelog lint and sync, docs lint and
-# docsite build, build + install + ansible-doc, and galaxy-importer. Prints "N passed, N failed" last; exits non-zero on any failure.
+# Set up everything and run every test: emulator, unit, system (ad-hoc, AWX-style through ansible-runner, execution
+# environment, tarball), ansible-test sanity, units and integration on every ansible-core minor the collection claims
+# (2.18-2.21, and the 2.22 pre-release; see the README's support policy), integration at -vvvv on every emulator
+# profile with a secret leak check, the integration targets in external-server mode, compile and import on every
+# module Python from 3.9, ansible-lint (production profile, also from a plain checkout with the newest ansible-lint
+# and ansible-core), changelog lint and sync, docs lint and docsite build, REUSE, actionlint, build + install +
+# ansible-doc, and galaxy-importer. Prints "N passed, N failed" last; exits non-zero on any failure.
 # Copyright (c) 2026 community.rocketchat contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,39 +13,90 @@ set -uo pipefail
 # shellcheck source=tests/run-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/run-lib.sh"
 
-failed_steps=()
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+FAILED=$WORK/failed-steps  # a file, so that steps run in a background leg are counted too
+: >"$FAILED"
 run() {  # run NAME COMMAND...: run a step, remember a failure and go on, so one run reports every problem
   local name=$1; shift
   step "$name"
-  "$@" || { echo "FAILED: $name"; failed_steps+=("$name"); }
+  "$@" || { echo "FAILED: $name"; echo "$name" >>"$FAILED"; }
 }
+missing() { echo "$*" >>"$FAILED"; }
 
-step "setup: Python 3.11 + ansible-core 2.19 (.venv)"
+PY311=$(find_python 3.11) || { echo "Python 3.11 is required" >&2; exit 1; }
+PY312=$(find_python 3.12) || PY312=
+PY313=$(find_python 3.13) || PY313=
+UNIT_DEPS=(-r "$ROOT/tests/unit/requirements.txt" -r "$ROOT/tests/integration/requirements.txt" pytest-xdist pytest-mock mock)
+step "setup: .venv (Python 3.11, ansible-core 2.19: the main environment) and one environment per other ansible-core"
 setup_main_venv || exit 1
 install_pip_shim
-PY312=$(find_python 3.12) || PY312=
+# The other environments install in parallel; -U keeps .venv312 on the newest ansible-lint and 2.21 release.
+setup_pids=()
+make_venv "$ROOT/.venv218" "$PY311" 'ansible-core>=2.18,<2.19' "${UNIT_DEPS[@]}" >"$WORK/setup-218.log" 2>&1 & setup_pids+=($!)
 if [ -n "$PY312" ]; then
-  step "setup: Python 3.12 + ansible-core 2.21 (.venv312)"
-  make_venv "$ROOT/.venv312" "$PY312" 'ansible-core>=2.21,<2.22' -r "$ROOT/tests/unit/requirements.txt" \
-    -r "$ROOT/tests/integration/requirements.txt" pytest-xdist pytest-mock mock || exit 1
+  make_venv "$ROOT/.venv220" "$PY312" 'ansible-core>=2.20,<2.21' "${UNIT_DEPS[@]}" >"$WORK/setup-220.log" 2>&1 & setup_pids+=($!)
+  make_venv "$ROOT/.venv312" "$PY312" -U 'ansible-core>=2.21,<2.22' ansible-lint "${UNIT_DEPS[@]}" >"$WORK/setup-221.log" 2>&1 & setup_pids+=($!)
 fi
-
-PY311=$(find_python 3.11)
-step "setup: ansible-core 2.16 (.venv216), docs tools (.venv-docs), galaxy-importer (.venv-importer)"
+if [ -n "$PY313" ]; then
+  make_venv "$ROOT/.venv222" "$PY313" --pre 'ansible-core>=2.22.0rc1,<2.23' "${UNIT_DEPS[@]}" >"$WORK/setup-222.log" 2>&1 & setup_pids+=($!)
+fi
 # Separate environments: galaxy-importer pins its own ansible-core and ansible-lint.
-make_venv "$ROOT/.venv216" "$PY311" 'ansible-core>=2.16,<2.17' -r "$ROOT/tests/unit/requirements.txt" \
-  -r "$ROOT/tests/integration/requirements.txt" pytest-xdist pytest-mock mock || exit 1
-make_venv "$ROOT/.venv-docs" "$PY311" 'ansible-core>=2.19,<2.20' antsibull-docs sphinx sphinx-ansible-theme ansible-pygments || exit 1
-make_venv "$ROOT/.venv-importer" "$PY311" galaxy-importer || exit 1
+make_venv "$ROOT/.venv-docs" "$PY311" 'ansible-core>=2.19,<2.20' antsibull-docs sphinx sphinx-ansible-theme ansible-pygments \
+  >"$WORK/setup-docs.log" 2>&1 & setup_pids+=($!)
+make_venv "$ROOT/.venv-importer" "$PY311" galaxy-importer >"$WORK/setup-importer.log" 2>&1 & setup_pids+=($!)
+setup_rc=0
+for pid in "${setup_pids[@]}"; do wait "$pid" || setup_rc=1; done
+[ "$setup_rc" = 0 ] || { cat "$WORK"/setup-*.log; echo "setting up an environment failed" >&2; exit 1; }
 
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
 COL=$(build_collection_tree "$WORK")
 export ANSIBLE_COLLECTIONS_PATH=$WORK
 JUNIT=$WORK/junit
 mkdir -p "$JUNIT"
-cd "$COL" || exit 1
 
+# core_leg NAME VENV PYTHON CHECK...: ansible-test with another ansible-core, in its own copy of the collection (so it
+# can run beside the main leg); CHECK is sanity, sanity-without-pylint, units or integration (the oldest and the newest
+# emulator profiles; the main leg runs every profile).
+core_leg() {
+  local name=$1 venv=$2 python=$3 check col; shift 3
+  col=$(build_collection_tree "$WORK/leg-$name")
+  (
+    cd "$col" && export PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$WORK/leg-$name" || exit 1
+    for check; do
+      case $check in
+        sanity) run "ansible-test sanity (core $name, py$python)" ansible-test sanity --local --python "$python" --color no ;;
+        # Its pylint requirements pin an archive from a code host that these machines cannot reach.
+        sanity-without-pylint) run "ansible-test sanity without pylint (core $name, py$python)" \
+          ansible-test sanity --local --python "$python" --skip-test pylint --color no ;;
+        units) run "ansible-test units (core $name, py$python)" ansible-test units --local --python "$python" --color no ;;
+        integration)
+          printf 'rocketchat_versions: ["6.3.0", "8.9.0"]\n' >tests/integration/integration_config.yml
+          run "ansible-test integration (core $name, py$python; Rocket.Chat 6.3.0 and 8.9.0 profiles)" \
+            ansible-test integration --local --python "$python" --color no ;;
+      esac
+    done
+    for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/core$name-$(basename "$f")"; done
+  )
+}
+# The other ansible-core minors run one after another in the background while the main leg runs (2 cores).
+other_legs() {
+  core_leg 2.18 "$ROOT/.venv218" 3.11 sanity units integration
+  if [ -n "$PY312" ]; then
+    core_leg 2.20 "$ROOT/.venv220" 3.12 sanity units
+    core_leg 2.21 "$ROOT/.venv312" 3.12 sanity units integration
+  else
+    missing "Python 3.12 not found: ansible-core 2.20 and 2.21 were not tested"
+  fi
+  if [ -n "$PY313" ]; then
+    core_leg 2.22 "$ROOT/.venv222" 3.13 sanity-without-pylint units integration
+  else
+    missing "Python 3.13 not found: ansible-core 2.22 was not tested"
+  fi
+}
+other_legs >"$WORK/other-legs.log" 2>&1 &
+other_legs_pid=$!
+
+cd "$COL" || exit 1
 run "emulator tests" python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/emulator.xml" tests/emulator
 run "unit tests (pytest)" env PYTHONPATH="$WORK" python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/unit.xml" tests/unit
 run "system tests: ad-hoc, playbook, AWX-style environment" \
@@ -61,6 +115,15 @@ integration_with_leak_check() {
 run "ansible-test integration -vvvv (py3.11, core 2.19) + secret leak check" integration_with_leak_check
 cp tests/output/junit/*.xml "$JUNIT/" 2>/dev/null
 run "ansible-lint (production profile)" ansible-lint --nocolor
+# As a contributor runs it: from a plain checkout (no ansible_collections tree around it, no ANSIBLE_COLLECTIONS_PATH)
+# with the newest ansible-lint and ansible-core; ansible-lint installs the collection itself (.ansible-lint: offline).
+lint_plain_checkout() {
+  copy_checkout "$WORK/plain-checkout" &&
+    (cd "$WORK/plain-checkout" && env -u ANSIBLE_COLLECTIONS_PATH PATH="$ROOT/.venv312/bin:$PATH" ansible-lint --nocolor)
+}
+if [ -n "$PY312" ]; then
+  run "ansible-lint (production profile; plain checkout, newest ansible-lint, ansible-core 2.21)" lint_plain_checkout
+fi
 run "changelog lint" antsibull-changelog lint
 changelog_in_sync() {
   antsibull-changelog generate --output "$WORK/CHANGELOG.md" --output-format md && diff -u CHANGELOG.md "$WORK/CHANGELOG.md" &&
@@ -101,46 +164,30 @@ galaxy_import() {  # galaxy-importer exits 0 even with warnings: fail on any WAR
 }
 run "galaxy-importer (no warnings)" galaxy_import
 
-# The modules claim Python 3.9 and later: compile and import them on the oldest and newest Pythons here, and run the
-# unit tests on the oldest.
-PY39=$(find_python 3.9) || PY39=
-PY313=$(find_python 3.13) || PY313=
-if [ -n "$PY39" ] && [ -n "$PY313" ]; then
-  oldest_newest_path="$(dirname "$PY39"):$(dirname "$PY313"):$PATH"
-  run "ansible-test sanity compile+import (py3.9 and py3.13, core 2.19)" env PATH="$oldest_newest_path" \
-    sh -c 'ansible-test sanity --local --python 3.9 --test compile --test import --color no &&
-           ansible-test sanity --local --python 3.13 --test compile --test import --color no'
-  run "ansible-test units (py3.9, core 2.19)" env PATH="$oldest_newest_path" ansible-test units --venv --python 3.9 --color no
-  for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/py39-$(basename "$f")"; done
-else
-  failed_steps+=("Python 3.9 or 3.13 not found: the oldest and newest module Pythons were not tested")
-fi
+# The modules claim Python 3.9 to 3.13 on the host that runs them: compile and import them on each (3.11 had the full
+# sanity run above), and run the unit tests on the oldest (the 2.22 leg runs them on 3.13).
+module_pythons_path=$PATH
+for version in 3.9 3.10 3.12 3.13; do
+  python_path=$(find_python "$version") || { missing "Python $version not found: the modules were not compiled and imported on it"; continue; }
+  module_pythons_path="$(dirname "$python_path"):$module_pythons_path"
+done
+rm -rf tests/output/junit
+for version in 3.9 3.10 3.12 3.13; do
+  run "ansible-test sanity compile+import (py$version, core 2.19)" env PATH="$module_pythons_path" \
+    ansible-test sanity --local --python "$version" --test compile --test import --color no
+done
+run "ansible-test units (py3.9, core 2.19)" env PATH="$module_pythons_path" ansible-test units --venv --python 3.9 --color no
+for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/py39-$(basename "$f")"; done
 
-rm -rf tests/output
-run "ansible-test sanity (py3.11, core 2.16)" env PATH="$ROOT/.venv216/bin:$PATH" ansible-test sanity --local --python 3.11 --color no
-run "ansible-test units (py3.11, core 2.16)" env PATH="$ROOT/.venv216/bin:$PATH" ansible-test units --local --python 3.11 --color no
-for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/core216-$(basename "$f")"; done
-
-if [ -n "$PY312" ]; then
-  rm -rf tests/output
-  run "ansible-test sanity (py3.12, core 2.21)" env PATH="$ROOT/.venv312/bin:$PATH" ansible-test sanity --local --python 3.12 --color no
-  run "ansible-test units (py3.12, core 2.21)" env PATH="$ROOT/.venv312/bin:$PATH" ansible-test units --local --python 3.12 --color no
-  # Every profile runs in the -vvvv leg above; this leg runs the oldest and the newest (ansible-test passes
-  # integration_config.yml to the targets as extra vars).
-  printf 'rocketchat_versions: ["6.3.0", "8.9.0"]\n' >tests/integration/integration_config.yml
-  run "ansible-test integration (py3.12, core 2.21; Rocket.Chat 6.3.0 and 8.9.0 profiles)" env PATH="$ROOT/.venv312/bin:$PATH" \
-    ansible-test integration --local --python 3.12 --color no
-  rm -f tests/integration/integration_config.yml
-  for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/py312-$(basename "$f")"; done
-else
-  failed_steps+=("Python 3.12 not found: the ansible-core 2.21 leg did not run")
-fi
+step "ansible-core 2.18, 2.20, 2.21 and 2.22 (run in the background beside the steps above)"
+wait "$other_legs_pid"
+cat "$WORK/other-legs.log"
 
 step "summary"
 python "$ROOT/tests/junit_summary.py" "$JUNIT"/*.xml
 summary_rc=$?
-if [ ${#failed_steps[@]} -gt 0 ]; then
-  printf 'Failed steps:\n'; printf -- '- %s\n' "${failed_steps[@]}"
+if [ -s "$FAILED" ]; then
+  printf 'Failed steps:\n'; sed 's/^/- /' "$FAILED"
   exit 1
 fi
 exit $summary_rc
