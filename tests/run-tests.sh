@@ -124,6 +124,15 @@ lint_plain_checkout() {
 if [ -n "$PY312" ]; then
   run "ansible-lint (production profile; plain checkout, newest ansible-lint, ansible-core 2.21)" lint_plain_checkout
 fi
+# REUSE: every file of a clean checkout carries copyright and licence information (SPDX headers or REUSE.toml); a
+# fresh copy, because the steps above leave test output in the tree.
+reuse_lint() {
+  rm -rf "$WORK/reuse-checkout" && copy_checkout "$WORK/reuse-checkout" && reuse --root "$WORK/reuse-checkout" lint
+}
+run "reuse lint" reuse_lint
+# The GitHub Actions workflow (it cannot run here; actionlint proves it is well-formed). The tree has no .git, so name
+# the files.
+run "actionlint (.github/workflows)" actionlint -no-color .github/workflows/*.yml
 run "changelog lint" antsibull-changelog lint
 changelog_in_sync() {
   antsibull-changelog generate --output "$WORK/CHANGELOG.md" --output-format md && diff -u CHANGELOG.md "$WORK/CHANGELOG.md" &&
