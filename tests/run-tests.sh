@@ -114,6 +114,11 @@ integration_with_leak_check() {
 }
 run "ansible-test integration -vvvv (py3.11, core 2.19) + secret leak check" integration_with_leak_check
 cp tests/output/junit/*.xml "$JUNIT/" 2>/dev/null
+# The targets' real-server mode (public API only), against an emulator started as if it were an external server.
+# shellcheck source=tests/integration/external-emulator.sh
+. "$ROOT/tests/integration/external-emulator.sh"
+run "ansible-test integration in real-server mode, against an emulator started as an external server (8.9.0)" \
+  integration_against_external_emulator
 run "ansible-lint (production profile)" ansible-lint --nocolor
 # As a contributor runs it: from a plain checkout (no ansible_collections tree around it, no ANSIBLE_COLLECTIONS_PATH)
 # with the newest ansible-lint and ansible-core; ansible-lint installs the collection itself (.ansible-lint: offline).
