@@ -119,12 +119,15 @@ cp tests/output/junit/*.xml "$JUNIT/" 2>/dev/null
 . "$ROOT/tests/integration/external-emulator.sh"
 run "ansible-test integration in real-server mode, against an emulator started as an external server (8.9.0)" \
   integration_against_external_emulator
-run "ansible-lint (production profile)" ansible-lint --nocolor
+# --offline: the tree is already on ANSIBLE_COLLECTIONS_PATH (without it, ansible-lint would install the collection
+# into the user's ~/.ansible, because that variable is set).
+run "ansible-lint (production profile)" ansible-lint --nocolor --offline
 # As a contributor runs it: from a plain checkout (no ansible_collections tree around it, no ANSIBLE_COLLECTIONS_PATH)
-# with the newest ansible-lint and ansible-core; ansible-lint installs the collection itself (.ansible-lint: offline).
+# with the newest ansible-lint and ansible-core; ansible-lint installs the collection into the checkout's .ansible
+# (.ansible-lint: offline: false), which it does only when no ANSIBLE_*_PATH or ANSIBLE_HOME variable is set.
 lint_plain_checkout() {
   copy_checkout "$WORK/plain-checkout" &&
-    (cd "$WORK/plain-checkout" && env -u ANSIBLE_COLLECTIONS_PATH PATH="$ROOT/.venv312/bin:$PATH" ansible-lint --nocolor)
+    (cd "$WORK/plain-checkout" && env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_HOME -u ANSIBLE_ROLES_PATH -u ANSIBLE_LIBRARY PATH="$ROOT/.venv312/bin:$PATH" ansible-lint --nocolor)
 }
 if [ -n "$PY312" ]; then
   run "ansible-lint (production profile; plain checkout, newest ansible-lint, ansible-core 2.21)" lint_plain_checkout
