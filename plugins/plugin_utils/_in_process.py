@@ -19,6 +19,8 @@ import os
 import sys
 from contextlib import contextmanager
 
+from ansible import constants as C
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
@@ -47,6 +49,14 @@ def _same_python(path):
     # A venv's python3 and python link to the same binary from the same directory: the same environment.
     return (os.path.dirname(os.path.abspath(path)) == os.path.dirname(os.path.abspath(sys.executable))
             and os.path.realpath(path) == os.path.realpath(sys.executable))
+
+
+def _inject_invocation(task_vars):
+    """Whether AnsibleModule adds invocation to the result: always before ansible-core 2.21, then as configured."""
+    try:
+        return bool(C.config.get_config_value('INJECT_INVOCATION', variables=task_vars))
+    except AnsibleError:  # no such setting before 2.21
+        return True
 
 
 @contextmanager
@@ -86,7 +96,7 @@ class RocketChatActionBase(ActionBase):
             display.vvv(f'{self._task.action}: running as a module process on {host} ({reason})', host=host)
             return self._run_module_process(result, task_vars)
         display.vvv(f'{self._task.action}: running in-process on the controller (connection local)', host=host)
-        result.update(self._run_in_process())
+        result.update(self._run_in_process(task_vars))
         return result
 
     def _run_module_process(self, result, task_vars):
@@ -135,7 +145,7 @@ class RocketChatActionBase(ActionBase):
         self._compute_environment_string(raw_environment_out=environment)
         return environment
 
-    def _run_in_process(self):
+    def _run_in_process(self, task_vars=None):
         """The task result as the module would return it, from the module's logic run in this process."""
         args = dict(self._task.args)
         with _environment(self._task_environment()):
@@ -154,7 +164,8 @@ class RocketChatActionBase(ActionBase):
                 result = self.LOGIC.run(task)
             except TaskFailed as failure:
                 result = dict(failure.result, failed=True, msg=str(failure.msg))
-        result.setdefault('invocation', {'module_args': task.params})
+        if _inject_invocation(task_vars or {}):
+            result.setdefault('invocation', {'module_args': task.params})
         if task.warnings:
             result['warnings'] = list(task.warnings)
         return remove_values(result, task.no_log_values)

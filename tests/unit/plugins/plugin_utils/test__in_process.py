@@ -23,6 +23,7 @@ from ansible_collections.community.rocketchat.plugins.plugin_utils import _in_pr
 from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, ok
 
 SECRET = TOKEN_ARGS['api_token']
+INJECT = {'ansible_inject_invocation': True}  # ansible-core 2.21 adds invocation only when asked
 
 
 def action(plugin, args, transport='local', async_val=0, become=False, environment=None, delegate_to=None,
@@ -31,8 +32,9 @@ def action(plugin, args, transport='local', async_val=0, become=False, environme
                            async_val=async_val, check_mode=check_mode, diff=diff, delegate_to=delegate_to,
                            environment=environment)
     connection = SimpleNamespace(transport=transport, _shell=shell_loader.get('sh'))
+    # shared_loader_obj is required before ansible-core 2.19 and unused since.
     return plugin.ActionModule(task, connection, SimpleNamespace(become=become), DataLoader(),
-                               Templar(loader=DataLoader()))
+                               Templar(loader=DataLoader()), shared_loader_obj=None)
 
 
 @pytest.mark.parametrize('kwargs, task_vars, reason', [
@@ -78,7 +80,7 @@ def test_task_environment_reaches_the_fallbacks_and_is_restored(transport, monke
     monkeypatch.setenv('ROCKETCHAT_TIMEOUT', '21')  # the controller's own environment counts too
     transport.on('GET', 'integrations.list', ok(integrations=[], count=0, offset=0, total=0))
     args = {key: value for key, value in TOKEN_ARGS.items() if key != 'api_url'}
-    result = action(info_action, args, environment=[{'ROCKETCHAT_URL': BASE_URL}])._run_in_process()
+    result = action(info_action, args, environment=[{'ROCKETCHAT_URL': BASE_URL}])._run_in_process(INJECT)
     assert result['changed'] is False and result['integrations'] == []
     assert result['invocation']['module_args']['api_url'] == BASE_URL
     assert result['invocation']['module_args']['timeout'] == 21
@@ -91,7 +93,7 @@ def test_task_environment_reaches_the_fallbacks_and_is_restored(transport, monke
 def test_environment_is_restored_when_the_task_fails(monkeypatch):
     monkeypatch.setenv('ROCKETCHAT_USERNAME', 'controller-user')
     result = action(info_action, {}, environment=[{'ROCKETCHAT_USERNAME': 'task-user', 'ROCKETCHAT_NEW': 'x'}]) \
-        ._run_in_process()
+        ._run_in_process(INJECT)
     assert result['failed'] is True and result['msg'].startswith('api_url is required')
     assert os.environ['ROCKETCHAT_USERNAME'] == 'controller-user' and 'ROCKETCHAT_NEW' not in os.environ
 
@@ -106,7 +108,7 @@ def test_environment_is_restored_when_the_task_fails(monkeypatch):
 def test_bad_input_fails_with_the_module_message(args, run_module, transport):  # pylint: disable=unused-argument
     module_name = {'_ansible_module_name': 'community.rocketchat.rocketchat_integration'}
     module_result, failed = run_module(rocketchat_integration.main, dict(args, **module_name))
-    result = action(integration_action, dict(args))._run_in_process()
+    result = action(integration_action, dict(args))._run_in_process(INJECT)
     assert failed and result['failed'] is True
     assert result['msg'] == module_result['msg']
     assert SECRET not in repr(result)
@@ -118,7 +120,7 @@ def test_a_result_is_the_module_result(run_module, transport):
     transport.on('GET', 'integrations.list', ok(integrations=[doc], count=1, offset=0, total=1))
     args = dict(TOKEN_ARGS, name='x', return_webhook_url=True)
     module_result, failed = run_module(rocketchat_integration_info.main, dict(args))
-    result = action(info_action, dict(args))._run_in_process()
+    result = action(info_action, dict(args))._run_in_process(INJECT)
     assert not failed
     invocation = result.pop('invocation')
     assert result == module_result
