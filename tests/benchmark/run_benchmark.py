@@ -12,13 +12,16 @@ Starts the bundled Rocket.Chat emulator (8.x and 6.x profiles) on free loopback 
 4. Module start-up: the module process of ping, uri and rocketchat_integration, with -X importtime.
 5. Converging 100 integrations: rocketchat_integrations with the list, a loop of rocketchat_integration, and the uri
    recipe; from none of them existing and again with nothing to change.
+6. In-process (the action plugins, the default on localhost) against module processes (ROCKETCHAT_IN_PROCESS=0):
+   per-task cost beside debug, ping, uri and a minimal requests module; loops of 10 to 1,000 items with the memory
+   and open descriptors of the worker and the controller; the 100-item set against an in-process loop.
 
 Times are wall-clock and CPU (user + system of every process a command ran); the emulator runs in this process,
 so its work is in the wall time only.
 
 Usage (with the Python environment that has ansible-core, requests and werkzeug):
 
-    python tests/benchmark/run_benchmark.py [--quick] [--all] [--tables 1,2,3,4,5] [--markdown FILE]
+    python tests/benchmark/run_benchmark.py [--quick] [--all] [--tables 1,2,3,4,5,6] [--markdown FILE]
 """
 
 from __future__ import annotations
@@ -53,15 +56,21 @@ LOOPBACK = '127.0.0.1'
 NEW_SERVER = '8.8.1'  # integrations.list filters by name (7.0 and later)
 OLD_SERVER = '6.13.1'  # integrations.list ignores the name filter
 COMMAND_TIMEOUT = 1800
+# The collection's action plugins run its tasks in-process on localhost; this switch makes them module processes.
+MODULE_PROCESS = {'ROCKETCHAT_IN_PROCESS': '0'}
 
 # scale_runs: how often each removal count is measured (once when not listed). Removing 100 integrations takes 100
 # module runs (one to two minutes): by default that is measured on the largest server only; --all measures every size.
 # password_ops: the operations of table 1 also run with password authentication (None: all of them).
 # set_runs: rounds of table 5; a round takes about three minutes, most of it the loop of 100 module tasks, run twice.
+# fast_*: table 6 (in-process against module processes): rounds and units of the per-task costs, the loop lengths of
+# the scale curve and soak (in-process; module processes only up to fast_module_loop), rounds of the 100-item set.
 FULL = dict(count_runs=2, rounds=7, tasks=3, sizes=(100, 1000, 10000), removals=(1, 10, 100),
-            scale_runs={1: 3, 10: 2}, startup_runs=7, password_ops=None, set_runs=3)
+            scale_runs={1: 3, 10: 2}, startup_runs=7, password_ops=None, set_runs=3,
+            fast_rounds=5, fast_tasks=10, fast_loops=(10, 100, 1000), fast_module_loop=100, fast_set_runs=2)
 QUICK = dict(count_runs=1, rounds=2, tasks=2, sizes=(100, 10000), removals=(1, 5), scale_runs={},
-             startup_runs=3, password_ops=('remove by name', 'unchanged (present)'), set_runs=1)
+             startup_runs=3, password_ops=('remove by name', 'unchanged (present)'), set_runs=1,
+             fast_rounds=2, fast_tasks=5, fast_loops=(10, 100, 1000), fast_module_loop=10, fast_set_runs=1)
 BIG_REMOVAL = 100
 
 # Targets of the issue. Password authentication adds the login and the logout to every request target.
@@ -72,7 +81,11 @@ TARGET_UNCHANGED = 1
 TARGET_PING_RATIO = 1.3
 TARGET_RECIPE_SPEEDUP = 3.0
 TARGET_SET_SPEEDUP = 20.0
-TABLES = (1, 2, 3, 4, 5)
+# In-process: per task at most this many times ping's, uri's and debug's.
+TARGET_FAST_PING = 0.25
+TARGET_FAST_URI = 0.2
+TARGET_FAST_DEBUG = 4.0
+TABLES = (1, 2, 3, 4, 5, 6)
 
 
 class BenchmarkError(Exception):
@@ -295,8 +308,8 @@ class Ansible:
                                  f'{completed.stdout[-2000:]}{completed.stderr[-2000:]}')
         return cost, match.group(1), json.loads(match.group(2))
 
-    def playbook(self, tasks, module_defaults=None, play_vars=None):
-        """Write a play on the implicit localhost with these tasks and run it; returns its Cost."""
+    def write_playbook(self, tasks, module_defaults=None, play_vars=None):
+        """Write a play on the implicit localhost with these tasks; returns its path."""
         self.playbooks += 1
         play = {'name': 'benchmark', 'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}
         if module_defaults:
@@ -305,7 +318,15 @@ class Ansible:
             play['vars'] = play_vars
         path = self.workdir / f'play-{self.playbooks}.yml'
         path.write_text(json.dumps([play], indent=1), encoding='utf-8')  # JSON is YAML
-        cost, completed = self._run([self.playbook_command, str(path)])
+        return path
+
+    def playbook(self, tasks, module_defaults=None, play_vars=None, env=None):
+        """Write a play on the implicit localhost with these tasks and run it; returns its Cost.
+
+        env: extra environment, for example MODULE_PROCESS to run the collection's tasks as module processes.
+        """
+        path = self.write_playbook(tasks, module_defaults, play_vars)
+        cost, completed = self._run([self.playbook_command, str(path)], env)
         if completed.returncode != 0:
             raise BenchmarkError(f'playbook with {len(tasks)} tasks failed (rc {completed.returncode}):\n'
                                  f'{completed.stdout[-3000:]}{completed.stderr[-2000:]}')
@@ -758,7 +779,7 @@ def set_ways(server):
     """(key, label, tasks): the three ways of converging the list, each one playbook."""
     return [
         ('set', f'{SET_MODULE}: one task, the whole list', set_module_tasks()),
-        ('loop', f'{MODULE}: one task with loop:, {SET_SIZE} items', set_loop_tasks()),
+        ('loop', f'{MODULE}: one task with loop:, {SET_SIZE} items, module processes', set_loop_tasks()),
         ('recipe', 'uri recipe: uri list (every page), set_fact index, uri create / uri update per item with loop:',
          set_recipe_tasks(server)),
     ]
@@ -806,7 +827,9 @@ def measure_set(server, ansible, runs, log):
             server.seed(background)
             for situation, dummy_label in situations:
                 server.clear_log()
-                costs[way, situation].append(ansible.playbook(tasks, token_defaults(server), {'rc_wanted': items}))
+                # The loop as module processes, as it ran before the action plugins; table 6c has it in-process.
+                costs[way, situation].append(ansible.playbook(tasks, token_defaults(server), {'rc_wanted': items},
+                                                              env=MODULE_PROCESS if way == 'loop' else None))
                 entries, dummy = server.take_log()
                 counts[way, situation].append(len(entries))
                 which[way, situation] = count_requests(entries)
@@ -830,6 +853,199 @@ def measure_set(server, ansible, runs, log):
                          f'{median(walls):.1f}', f'{walls[0]:.1f}-{walls[-1]:.1f}', f'{cost.wall:.1f}',
                          f'{cost.cpu:.1f}', ratio(loop.wall, cost.wall), ratio(loop.cpu, cost.cpu)])
     return rows, task, playbook, empty
+
+
+# -- 6. in-process against module processes -------------------------------------------------------------------------
+
+REQUESTS_MODULE = """#!/usr/bin/python
+# Copyright (c) 2026 community.rocketchat contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The smallest module that sends the collection's request with requests: the floor of any module process that does.
+from __future__ import annotations
+
+import requests
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(url=dict(type='str', required=True), user_id=dict(type='str'),
+                                              token=dict(type='str', no_log=True)))
+    with requests.Session() as session:
+        answer = session.get(module.params['url'], timeout=30,
+                             headers={'X-User-Id': module.params['user_id'], 'X-Auth-Token': module.params['token']})
+    module.exit_json(changed=False, status=answer.status_code)
+
+
+if __name__ == '__main__':
+    main()
+"""
+
+
+def process_tree(root):
+    """The pids of root and of its descendants (Linux /proc)."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat', encoding='utf-8') as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def rss_and_fds(pid):
+    """(resident memory in MiB, open file descriptors) of a process, or None when it is gone."""
+    try:
+        with open(f'/proc/{pid}/status', encoding='utf-8') as handle:
+            rss = next(int(line.split()[1]) for line in handle if line.startswith('VmRSS:')) / 1024
+        return rss, len(os.listdir(f'/proc/{pid}/fd'))
+    except (OSError, StopIteration):
+        return None
+
+
+def run_sampled(ansible, path, env=None):
+    """Run a playbook, sampling every 50 ms the memory and descriptors of the controller and of its busiest worker.
+
+    Returns (Cost, samples of the controller, samples of the worker that lived longest): each sample is (RSS MiB, fds).
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with subprocess.Popen([ansible.playbook_command, str(path)], env=dict(ansible.env, **(env or {})),
+                          cwd=ansible.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        output = []
+        reader = threading.Thread(target=lambda: output.append(proc.stdout.read()), daemon=True)
+        reader.start()
+        controller, workers = [], {}
+        while proc.poll() is None:
+            sample = rss_and_fds(proc.pid)
+            if sample:
+                controller.append(sample)
+            for pid in process_tree(proc.pid)[1:]:
+                sample = rss_and_fds(pid)
+                if sample:
+                    workers.setdefault(pid, []).append(sample)
+            time.sleep(0.05)
+        reader.join()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise BenchmarkError(f'{path.name} failed (rc {proc.returncode}):\n{"".join(output)[-3000:]}')
+    worker = max(workers.values(), key=len) if workers else []
+    return Cost(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime), controller, worker
+
+
+def measure_in_process(server, ansible, config, log):
+    """Table 6: the collection in-process and as module processes, beside debug, ping, uri and a minimal requests
+    module; the cost per item of loops of growing length, with the memory and descriptors of the process that runs
+    them; and the 100-item set against loops run both ways."""
+    library = ansible.workdir / 'library'
+    library.mkdir(exist_ok=True)
+    (library / 'bench_requests_get.py').write_text(REQUESTS_MODULE, encoding='utf-8')
+    same = 'bench-same'
+    url = f'{server.url}/api/v1/integrations.list?{list_query(same)}'
+    headers = {'X-User-Id': server.emu.admin_user_id, 'X-Auth-Token': server.emu.admin_token}
+    present = {MODULE: {'name': same, 'type': 'incoming', 'channel': '#general', 'username': 'rocket.cat'}}
+    n, rounds = config['fast_tasks'], config['fast_rounds']
+    variants = [
+        ('empty', 'empty playbook (start-up, subtracted from the others)', [], None, None),
+        ('debug', 'ansible.builtin.debug (runs in the controller, no module)',
+         [{'ansible.builtin.debug': {'msg': 'x'}}] * n, None, None),
+        ('ping', 'ansible.builtin.ping (the smallest module process)', [{'ansible.builtin.ping': {}}] * n, None, None),
+        ('uri', 'ansible.builtin.uri: one GET', [{'ansible.builtin.uri': {'url': url, 'headers': headers}}] * n,
+         None, None),
+        ('minimal', 'a minimal module: import requests, one GET', [{'bench_requests_get': {
+            'url': url, 'user_id': server.emu.admin_user_id, 'token': server.emu.admin_token}}] * n, None, None),
+        ('fast', 'rocketchat_integration in-process: present, unchanged (1 GET)', [present] * n,
+         token_defaults(server), None),
+        ('process', 'rocketchat_integration as a module process: present, unchanged (1 GET)', [present] * n,
+         token_defaults(server), MODULE_PROCESS),
+        ('fast_remove', 'rocketchat_integration in-process: remove by name (password: 4 requests)',
+         [{MODULE: {'name': f'bench-rm-{i:03d}', 'type': 'incoming', 'state': 'absent'}} for i in range(n)],
+         password_defaults(server), None),
+    ]
+    runs = {key: [] for key, *dummy in variants}
+    requests_per = {key: [] for key, *dummy in variants}
+    for round_number in range(rounds):
+        shift = round_number % len(variants)
+        for key, dummy_label, tasks, defaults, env in variants[shift:] + variants[:shift]:
+            server.reset()
+            server.seed([incoming(same)] + [incoming(f'bench-rm-{i:03d}') for i in range(n)])
+            server.clear_log()
+            runs[key].append(ansible.playbook(tasks, defaults, env=env))
+            entries, dummy = server.take_log()
+            requests_per[key].append(len(entries) / n)
+        log(f'  round {round_number + 1}/{rounds}: ' + ', '.join(f'{key} {runs[key][-1].wall:.1f} s' for key in runs))
+    empty = Cost.median(runs['empty'])
+    unit = {key: (Cost.median(runs[key]) - empty) / n for key in runs if key != 'empty'}
+    cost_rows = [[variants[0][1], '0', f'{empty.wall * 1000:.0f}', spread(runs['empty'], Cost(0, 0), 1),
+                  f'{empty.cpu * 1000:.0f}', '', '', '']]
+    for key, label, *dummy in variants[1:]:
+        cost_rows.append([label, fmt_count(median(requests_per[key])), f'{unit[key].wall * 1000:.0f}',
+                          spread(runs[key], empty, n), f'{unit[key].cpu * 1000:.0f}',
+                          ratio(unit[key].wall, unit['ping'].wall), ratio(unit[key].wall, unit['uri'].wall),
+                          ratio(unit[key].wall, unit['debug'].wall)])
+
+    # The scale curve and soak: one task looping over N items runs every item in the same worker process.
+    info_task = {'community.rocketchat.rocketchat_integration_info': {'name': same}, 'loop': '{{ range(rc_n) | list }}'}
+    curve_rows = []
+    loops = [(count, None) for count in config['fast_loops']]
+    loops += [(count, MODULE_PROCESS) for count in config['fast_loops'] if count <= config['fast_module_loop']]
+    for count, env in loops:
+        server.reset()
+        server.seed([incoming(same)])
+        server.clear_log()
+        path = ansible.write_playbook([info_task], token_defaults(server), {'rc_n': count})
+        cost, controller, worker = run_sampled(ansible, path, env)
+        entries, dummy = server.take_log()
+        per_item = (cost - empty) / count
+        worker_first, worker_last = (worker[0], worker[-1]) if worker else ((0, 0), (0, 0))
+        curve_rows.append([
+            'module process' if env else 'in-process', f'{count:,}', fmt_count(len(entries)), f'{cost.wall:.1f}',
+            f'{per_item.wall * 1000:.0f}', f'{per_item.cpu * 1000:.0f}',
+            f'{worker_first[0]:.0f} / {worker_last[0]:.0f} / {max(s[0] for s in worker) if worker else 0:.0f}',
+            f'{worker_first[1]} / {worker_last[1]} / {max(s[1] for s in worker) if worker else 0}',
+            f'{max(s[0] for s in controller):.0f} / {controller[-1][0]:.0f}' if controller else '-',
+            f'{max(s[1] for s in controller)} / {controller[-1][1]}' if controller else '-'])
+        log(f'  loop of {count} {"module processes" if env else "in-process"}: {cost.wall:.1f} s')
+
+    # The 100-item set against loops of rocketchat_integration run in-process and as module processes.
+    items = set_items()
+    background = ([incoming(f'bench-bg-in-{i:03d}') for i in range(BACKGROUND)]
+                  + [outgoing(f'bench-bg-out-{i:03d}', f'https://ci.example.com/bg/{i}') for i in range(BACKGROUND)])
+    ways = [('set', f'{SET_MODULE} in-process: one task, the whole list', set_module_tasks(), None),
+            ('loop', f'{MODULE} in-process: loop of {SET_SIZE} items', set_loop_tasks(), None)]
+    set_costs = {}
+    for round_number in range(config['fast_set_runs']):
+        for way, dummy_label, tasks, env in ways:
+            server.reset()
+            server.seed(background)
+            for situation in ('create', 'converged'):
+                server.clear_log()
+                set_costs.setdefault((way, situation), []).append(
+                    ansible.playbook(tasks, token_defaults(server), {'rc_wanted': items}, env=env))
+                server.take_log()
+                check_converged(server, items, way)
+        log(f'  set round {round_number + 1}: ' + ', '.join(
+            f'{way} {situation} {values[-1].wall:.1f} s' for (way, situation), values in set_costs.items()))
+    set_task = {cell: Cost.median(values) - empty for cell, values in set_costs.items()}
+    set_rows = []
+    for situation, label in (('create', f'none of the {SET_SIZE} exist'), ('converged', 'all up to date')):
+        for way, way_label, *dummy in ways:
+            cost = set_task[way, situation]
+            set_rows.append([label, way_label, f'{cost.wall:.2f}', f'{cost.cpu:.2f}',
+                             ratio(set_task['loop', situation].wall, cost.wall),
+                             ratio(set_task['loop', situation].cpu, cost.cpu)])
+    return cost_rows, unit, curve_rows, set_rows, set_task
 
 
 # -- output ---------------------------------------------------------------------------------------------------------
@@ -950,6 +1166,11 @@ def main(argv=None):
             if 5 in chosen:
                 log(f'5. converging {SET_SIZE} integrations three ways ({config["set_runs"]} rounds)')
                 set_rows, set_task, set_playbook, set_empty = measure_set(new, ansible, config['set_runs'], log)
+            if 6 in chosen:
+                log(f'6. in-process against module processes ({config["fast_rounds"]} rounds of '
+                    f'{config["fast_tasks"]} tasks per variant; loops of {config["fast_loops"]})')
+                fast_rows, fast_unit, curve_rows, fast_set_rows, fast_set = measure_in_process(new, ansible, config,
+                                                                                               log)
         finally:
             for server in servers:
                 server.stop()
@@ -1050,6 +1271,51 @@ def main(argv=None):
                             + ', whole playbook ' + ratio(set_playbook['loop', situation].wall,
                                                           set_playbook['set', situation].wall) + ' wall'
                             for situation, label in (('create', 'creating'), ('converged', 'up to date')))])
+    if 6 in chosen:
+        tables.append(Table(
+            f'6a. In-process against module processes: cost of one task (Rocket.Chat {NEW_SERVER} emulator), '
+            f'(median {config["fast_tasks"]}-task playbook - median empty playbook) / {config["fast_tasks"]}, '
+            f'{config["fast_rounds"]} rounds, variants interleaved',
+            ['unit', 'requests', 'wall ms', 'wall range ms', 'CPU ms', 'x ping (wall)', 'x uri (wall)',
+             'x debug (wall)'], fast_rows,
+            ['In-process is what localhost tasks get by default; "as a module process" is the same task with '
+             'ROCKETCHAT_IN_PROCESS=0, which is also how it runs on any other host.',
+             'The minimal module (written by the benchmark next to the playbook) imports requests and sends the very '
+             'GET of the collection\'s task: the floor of any module process that uses requests.']))
+        tables.append(Table(
+            '6b. Scale curve and soak: one rocketchat_integration_info task (1 GET per item) looping over N items, '
+            'memory (RSS, MiB) and open file descriptors sampled every 50 ms',
+            ['way', 'items', 'requests', 'playbook s', 'wall ms per item', 'CPU ms per item',
+             'worker RSS first / last / max', 'worker fds first / last / max', 'controller RSS max / last',
+             'controller fds max / last'], curve_rows,
+            ['per item = (playbook - median empty playbook of 6a) / items.',
+             'A loop runs all its items in one worker process, forked from the controller for the task: the worker is '
+             'where an in-process task would leak connections or memory; the controller is ansible-playbook itself.']))
+        tables.append(Table(
+            f'6c. Converging {SET_SIZE} integrations in-process (on a server holding {2 * BACKGROUND} others): '
+            f'{SET_MODULE} against a loop of {MODULE}, median of {config["fast_set_runs"]} rounds',
+            ['situation', 'way', 'task wall s', 'task CPU s', 'loop / this (wall)', 'loop / this (CPU)'],
+            fast_set_rows, ['task = playbook - median empty playbook of 6a. Table 5 has the loop as module '
+                            'processes.']))
+        fast, process = fast_unit['fast'], fast_unit['process']
+
+        def at_least_set(value, reference):
+            return value >= TARGET_SET_SPEEDUP * reference
+
+        targets += [
+            [f'in-process task at most {TARGET_FAST_PING:g}x a ping task',
+             both(fast, fast_unit['ping'], lambda value, reference: value <= TARGET_FAST_PING * reference)],
+            [f'in-process task at most {TARGET_FAST_URI:g}x a uri task',
+             both(fast, fast_unit['uri'], lambda value, reference: value <= TARGET_FAST_URI * reference)],
+            [f'in-process task at most {TARGET_FAST_DEBUG:g}x a debug task',
+             both(fast, fast_unit['debug'], lambda value, reference: value <= TARGET_FAST_DEBUG * reference)],
+            ['module-process task against the minimal requests module (no slower than the floor of its kind)',
+             f"{ratio(process.wall, fast_unit['minimal'].wall)} wall, {ratio(process.cpu, fast_unit['minimal'].cpu)} "
+             'CPU'],
+            [f'{SET_MODULE} at least {TARGET_SET_SPEEDUP:g}x faster than an in-process loop of {MODULE}',
+             '; '.join(f'{label}: ' + both(fast_set['loop', situation], fast_set['set', situation], at_least_set)
+                       for situation, label in (('create', 'creating'), ('converged', 'up to date')))],
+        ]
     notes = []
     timed = [str(number) for number in (2, 5) if number in chosen]
     if timed:
