@@ -477,9 +477,10 @@ def measure_task_costs(server, ansible, rounds, n, log):
         ('empty', 'empty playbook (start-up, subtracted from the others)', lambda: [], None, None),
         ('ping', 'ansible.builtin.ping', lambda: [{'ansible.builtin.ping': {}}] * n, None, None),
         ('uri', 'ansible.builtin.uri: one GET (the very request of the next row)', lambda: [uri_task] * n, None, None),
-        ('present', 'rocketchat_integration: state=present, unchanged (token)', lambda: [present_task] * n,
+        ('present', 'rocketchat_integration as a module process: state=present, unchanged (token)',
+         lambda: [present_task] * n,
          token_defaults(server), None),
-        ('remove', 'rocketchat_integration: remove by name (password: login, list, remove, logout)',
+        ('remove', 'rocketchat_integration as a module process: remove by name (password: login, list, remove, logout)',
          lambda: [{MODULE: {'name': f'bench-rm-m-{i:03d}', 'type': 'incoming', 'state': 'absent'}} for i in range(n)],
          password_defaults(server), 'bench-rm-m-'),
         ('recipe', 'uri recipe: uri login, uri list, set_fact filter, uri remove, uri logout (5 tasks)',
@@ -494,7 +495,10 @@ def measure_task_costs(server, ansible, rounds, n, log):
         shift = round_number % len(variants)
         for key, dummy_label, make_tasks, defaults, removed_prefix in variants[shift:] + variants[:shift]:
             server.clear_log()
-            runs[key].append(ansible.playbook(make_tasks(), defaults))
+            # The collection's rows as module processes: the path of every task that does not run on localhost,
+            # held to this table's targets; table 6 has the in-process path.
+            runs[key].append(ansible.playbook(make_tasks(), defaults,
+                                              env=MODULE_PROCESS if key in ('present', 'remove') else None))
             # N identical tasks send identical requests by design: repeats are judged in tables 1 and 3.
             entries, dummy = server.take_log()
             requests_per[key].append(len(entries) / n)
@@ -616,8 +620,8 @@ def keep_payloads(server, ansible, workdir):
     payloads = {}
     for module, args in runs.items():
         before = set(keep.glob('*/AnsiballZ_*.py')) if keep.exists() else set()
-        cost, status, result = ansible.adhoc(module, json.dumps(args) if args else '', env={
-            'ANSIBLE_KEEP_REMOTE_FILES': '1', 'ANSIBLE_REMOTE_TEMP': str(keep)})
+        cost, status, result = ansible.adhoc(module, json.dumps(args) if args else '', env=dict(
+            MODULE_PROCESS, ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TEMP=str(keep)))
         if status != 'SUCCESS':
             raise BenchmarkError(f'{module} for the start-up measurement: {status} {result.get("msg")} ({cost.wall:.1f} s)')
         found = sorted(set(keep.glob('*/AnsiballZ_*.py')) - before)
