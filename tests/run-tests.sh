@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything and run every test: emulator, unit, system (ad-hoc, AWX-style through ansible-runner, execution
 # environment, tarball), ansible-test sanity, units and integration on every ansible-core minor the collection claims
-# (2.18-2.21, and the 2.22 pre-release; see the README's support policy), integration at -vvvv on every emulator
+# (2.18-2.21, and the 2.22 pre-release; see the README's support policy; on 2.18 once more with every task a
+# module process), integration at -vvvv on every emulator
 # profile with a secret leak check, the integration targets in external-server mode, compile and import on every
 # module Python from 3.9, ansible-lint (production profile, also from a plain checkout with the newest ansible-lint
 # and ansible-core), changelog lint and sync, docs lint and docsite build, REUSE, actionlint, build + install +
@@ -54,9 +55,25 @@ export ANSIBLE_COLLECTIONS_PATH=$WORK
 JUNIT=$WORK/junit
 mkdir -p "$JUNIT"
 
+# At -vvv each task of the collection logs which way it ran: prove that none ran in-process.
+integration_as_module_processes() {
+  local log rc=0
+  log=$(mktemp)
+  ansible-test integration --local --python "$1" --color no -vvv >"$log" 2>&1 || rc=1
+  # -vvv prints every task's arguments and result: show the recap, and the end of the log when it failed.
+  grep -A1 '^PLAY RECAP' "$log"
+  [ "$rc" = 0 ] || tail -n 300 "$log"
+  echo "$(grep -c ': running as a module process on ' "$log") collection tasks ran as module processes," \
+    "$(grep -c ': running in-process on ' "$log") in-process"
+  grep -q ': running as a module process on ' "$log" || rc=1
+  ! grep -q ': running in-process on ' "$log" || rc=1
+  rm -f "$log"
+  return "$rc"
+}
+
 # core_leg NAME VENV PYTHON CHECK...: ansible-test with another ansible-core, in its own copy of the collection (so it
-# can run beside the main leg); CHECK is sanity, sanity-without-pylint, units or integration (the oldest and the newest
-# emulator profiles; the main leg runs every profile).
+# can run beside the main leg); CHECK is sanity, sanity-without-pylint, units, integration (the oldest and the newest
+# emulator profiles; the main leg runs every profile) or integration-module-process (the same, as module processes).
 core_leg() {
   local name=$1 venv=$2 python=$3 check col; shift 3
   col=$(build_collection_tree "$WORK/leg-$name")
@@ -73,6 +90,12 @@ core_leg() {
           printf 'rocketchat_versions: ["6.3.0", "8.9.0"]\n' >tests/integration/integration_config.yml
           run "ansible-test integration (core $name, py$python; Rocket.Chat 6.3.0 and 8.9.0 profiles)" \
             ansible-test integration --local --python "$python" --color no ;;
+        # The same targets with every task a module process (the action plugins hand over), so both launchers
+        # run every integration scenario. The variable, not ROCKETCHAT_IN_PROCESS: ansible-test filters the environment.
+        integration-module-process)
+          printf 'rocketchat_versions: ["6.3.0", "8.9.0"]\nrocketchat_in_process: false\n' >tests/integration/integration_config.yml
+          run "ansible-test integration as module processes (core $name, py$python; Rocket.Chat 6.3.0 and 8.9.0 profiles)" \
+            integration_as_module_processes "$python" ;;
       esac
     done
     for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/core$name-$(basename "$f")"; done
@@ -80,7 +103,7 @@ core_leg() {
 }
 # The other ansible-core minors run one after another in the background while the main leg runs (2 cores).
 other_legs() {
-  core_leg 2.18 "$ROOT/.venv218" 3.11 sanity units integration
+  core_leg 2.18 "$ROOT/.venv218" 3.11 sanity units integration integration-module-process
   if [ -n "$PY312" ]; then
     core_leg 2.20 "$ROOT/.venv220" 3.12 sanity units
     core_leg 2.21 "$ROOT/.venv312" 3.12 sanity units integration
