@@ -1262,9 +1262,10 @@ def main(argv=None):
              'CPU); the ratios are of the task figures.',
              'The server is reset before each way; the second playbook is the same play run again, and the benchmark '
              'checks that it writes nothing and that the server then holds each integration of the list once.',
-             f'No type or name_prefix is given to {SET_MODULE} (the list mixes both types), so it reads every '
-             f'integration on the server: {2 * BACKGROUND} + the list, 100 a page; after creating it reads once more '
-             'to settle parallel creators.',
+             f'No type, name_prefix or purge is given to {SET_MODULE} (the list mixes both types), so it reads only '
+             'the names it lists: those containing their shared prefix, through the server\'s name filter (one page '
+             f'here, whatever the {2 * BACKGROUND} others); after creating it reads once more to settle parallel '
+             'creators.',
              f'{MODULE} lists by name with the server-side filter: 1 request per item, 3 when it creates (list, '
              'create, list again to settle).']))
         # Judged on the task, as table 2 judges; the whole playbook, start-up included, is shown beside it.
