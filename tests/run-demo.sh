@@ -23,7 +23,7 @@ export ANSIBLE_COLLECTIONS_PATH=$WORK ANSIBLE_PYTHON_INTERPRETER=$ROOT/.venv/bin
 step "start the Rocket.Chat emulator"
 python "$ROOT/tests/emulator/run_emulator.py" --port 0 --port-file "$WORK/port" --lifetime 600 --quiet >"$WORK/emulator.json" &
 emulator_pid=$!
-for dummy in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 [ -s "$WORK/port" ] || { echo "the emulator did not start" >&2; exit 1; }
 info=$(head -n 1 "$WORK/emulator.json")
 field() { python -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$info" "$1"; }

@@ -46,6 +46,7 @@ copy_checkout() {
   local dest=$1
   mkdir -p "$dest"
   if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    # shellcheck disable=SC2016  # "$f" is expanded by the inner sh, once per file
     (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
       | tar --null -T - -cf -) | tar -xf - -C "$dest"
   else

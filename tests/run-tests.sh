@@ -5,11 +5,14 @@
 # module process), integration at -vvvv on every emulator
 # profile with a secret leak check, the integration targets in external-server mode, compile and import on every
 # module Python from 3.9, ansible-lint (production profile, also from a plain checkout with the newest ansible-lint
-# and ansible-core), changelog lint and sync, docs lint and docsite build, REUSE, actionlint, build + install +
+# and ansible-core), changelog lint and sync, docs lint and docsite build, REUSE, actionlint, shellcheck, build + install +
 # ansible-doc, and galaxy-importer. Prints "N passed, N failed" last; exits non-zero on any failure.
 # Copyright (c) 2026 community.rocketchat contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# Steps are functions handed to run() by name (SC2329: shellcheck sees no call); each core_leg sets PATH in its own
+# subshell, for that leg alone (SC2030, SC2031).
+# shellcheck disable=SC2329,SC2030,SC2031
 set -uo pipefail
 # shellcheck source=tests/run-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/run-lib.sh"
@@ -161,9 +164,11 @@ reuse_lint() {
   rm -rf "$WORK/reuse-checkout" && copy_checkout "$WORK/reuse-checkout" && reuse --root "$WORK/reuse-checkout" lint
 }
 run "reuse lint" reuse_lint
-# The GitHub Actions workflow (it cannot run here; actionlint proves it is well-formed). The tree has no .git, so name
-# the files.
+# The GitHub Actions workflow (it cannot run here; actionlint proves it is well-formed, and has its run: steps checked
+# by shellcheck). The tree has no .git, so name the files.
 run "actionlint (.github/workflows)" actionlint -no-color .github/workflows/*.yml
+# The shell scripts, following what they source (ansible-test's shellcheck test does not).
+run "shellcheck (.ci/run, tests/*.sh)" shellcheck -x .ci/run tests/*.sh tests/integration/*.sh
 run "changelog lint" antsibull-changelog lint
 changelog_in_sync() {
   antsibull-changelog generate --output "$WORK/CHANGELOG.md" --output-format md && diff -u CHANGELOG.md "$WORK/CHANGELOG.md" &&
@@ -200,7 +205,7 @@ galaxy_import() {  # galaxy-importer exits 0 even with warnings: fail on any WAR
       python -m galaxy_importer.main "$WORK"/dist/community-rocketchat-*.tar.gz) >"$WORK/importer.log" 2>&1
   local rc=$?
   cat "$WORK/importer.log"
-  [ $rc -eq 0 ] && grep -q '^Importer processing completed successfully' "$WORK/importer.log" && ! grep -q -E '(WARNING|ERROR)' "$WORK/importer.log"
+  [ "$rc" -eq 0 ] && grep -q '^Importer processing completed successfully' "$WORK/importer.log" && ! grep -q -E '(WARNING|ERROR)' "$WORK/importer.log"
 }
 run "galaxy-importer (no warnings)" galaxy_import
 
