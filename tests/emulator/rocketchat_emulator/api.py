@@ -101,14 +101,17 @@ class VersionProfile:
     def script_engine(self):
         # rest-typings 6.3.0 and 6.3.7 have no scriptEngine and make overrideDestinationChannelEnabled
         # required on update (and addIncomingIntegration's check() on create); 6.13.1 has the newer
-        # schemas. Section 12.2 puts the create fix in 6.4; the emulator moves all of it there (UNCONFIRMED).
+        # schemas. Both changes are 6.4.0 entries of rest-typings' CHANGELOG.md: 203304782f (PR #30202,
+        # the parameter optional on create and update, refused in the outgoing update) and 1041d4d361
+        # (scriptEngine).
         return self.at_least(6, 4)
 
     @property
     def null_writes(self):
         """PR #31497 set the Mongo driver's ignoreUndefined to false: omitted update fields become null (section 12.1).
 
-        Merged January 2025; 7.3 is the release the emulator picks (UNCONFIRMED).
+        Still in review on 2025-01-24 and released without a changeset; 7.3 is the release the emulator picks
+        (UNCONFIRMED: it may be 7.4).
         """
         return self.at_least(7, 3)
 
@@ -127,7 +130,7 @@ class VersionProfile:
 
     @property
     def skip_transpile(self):
-        """skipTranspile, PR #40160, 8.4.0 (rest-typings changelog)."""
+        """skipTranspile, PR #40160, 8.4.0 (the Open API description's changelog rows; core-typings 8.3.x lack it)."""
         return self.at_least(8, 4)
 
     @property
@@ -138,7 +141,8 @@ class VersionProfile:
     @property
     def coerce_types(self):
         # Section 12.2: rest-typings 8.0.0 compiled the body schemas with new Ajv() (no coercion), 8.6.1 with
-        # the shared coercing ajv. 8.1-8.5 were not published; the emulator coerces from 8.6 (UNCONFIRMED).
+        # the shared coercing ajv (PR #38404, opened 2026-01-28, no changeset). 8.1-8.5 were not published, so
+        # the release is 8.1 to 8.6; the emulator coerces from 8.6 (UNCONFIRMED).
         return self.at_least(8, 6)
 
     @property
@@ -148,8 +152,9 @@ class VersionProfile:
 
     @property
     def hook_impersonate_check(self):
-        # PR #41017 (merged 2026-06-19) makes /hooks refuse users without message-impersonate. The emulator
-        # picks 8.6, the first minor cut after the merge (UNCONFIRMED; security fixes may reach patch releases).
+        # PR #41017 (merged 2026-06-19) makes /hooks refuse users without message-impersonate; it rode the 8.6.0
+        # release (8.6.0-rc.1 carries its follow-ups, client libraries had to grant the permission on 8.6.0). Whether
+        # the security backports of the older minors' patch releases include it is UNCONFIRMED.
         return self.at_least(8, 6)
 
     def unauthorized_body(self):
