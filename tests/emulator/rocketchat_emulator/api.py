@@ -24,6 +24,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .control import ControlApi
+from .directory import DirectoryApi
+from .errors import ApiError, failure, meteor_error
 from .outgoing import OutgoingDispatcher
 from .store import copy_doc, dotted_get, now_iso, random_string
 from .validation import (
@@ -34,8 +36,11 @@ from .validation import (
     LIST_QUERY_SCHEMA,
     REMOVE_SCHEMA,
     REPLAY_OUTGOING_SCHEMA,
+    CHANNELS_DELETE_SCHEMA,
+    USERS_DELETE_SCHEMA,
     create_schema,
     update_schema,
+    users_create_schema,
     validate,
 )
 
@@ -129,6 +134,11 @@ class VersionProfile:
         return self.typed_routes
 
     @property
+    def free_switch_extension(self):
+        """users.create's freeSwitchExtension: rest-typings 7.13.9 has it, 7.10.0 not (7.11 to 7.13; UNCONFIRMED)."""
+        return self.at_least(7, 13)
+
+    @property
     def skip_transpile(self):
         """skipTranspile, PR #40160, 8.4.0 (the Open API description's changelog rows; core-typings 8.3.x lack it)."""
         return self.at_least(8, 4)
@@ -182,37 +192,13 @@ class VersionProfile:
             body = dict({'success': False}, **body)
         return body
 
-    def params_error(self, messages, where):
-        """ajv failure in the legacy (suffix) or typed-route format (section 1)."""
+    def params_error(self, messages, where, typed=None):
+        """ajv failure in the legacy (suffix) or typed-route format (section 1); typed: the route's own style."""
         text = '\n '.join(messages)
-        if self.typed_routes:
+        if self.typed_routes if typed is None else typed:
             return ApiError(400, {'success': False, 'errorType': 'invalid-params' if where == 'body' else 'error-invalid-params',
                                   'error': text})
         return ApiError(400, {'success': False, 'error': text + ' [invalid-params]', 'errorType': 'invalid-params'})
-
-
-class ApiError(Exception):
-    """An HTTP answer other than success, raised from anywhere in a handler."""
-
-    def __init__(self, status, body):
-        super().__init__(body.get('error') if isinstance(body, dict) else body)
-        self.status = status
-        self.body = body
-
-
-def failure(error, error_type=None, details=None):
-    """API.v1.failure: HTTP 400 {success:false, error, errorType?, details?} (section 1)."""
-    body = {'success': False, 'error': error}
-    if error_type is not None:
-        body['errorType'] = error_type
-    if details is not None:
-        body['details'] = details
-    return ApiError(400, body)
-
-
-def meteor_error(code, reason=None, details=None):
-    """A Meteor.Error(code, reason, details) thrown by a server method, as the REST layer reports it (section 1)."""
-    return failure('%s [%s]' % (reason, code) if reason else '[%s]' % code, code, details)
 
 
 def json_response(status, body, headers=None):
@@ -298,11 +284,15 @@ class Call:
 class RouteSpec:
     """How a route is guarded: authentication, rate limiting, parameter schema, permission gate."""
 
-    def __init__(self, handler, auth=True, gate=None, schema=None, limited=True):
+    def __init__(self, handler, auth=True, gate=None, schema=None, limited=True, typed=None, coerce=None):
         self.handler = handler
         self.auth = auth
         self.gate = gate
         self.schema = schema
+        # None: as the profile's integrations routes (typed http-router routes or addRoute, body coercion by release);
+        # False / True: a route that keeps addRoute's check order and messages, or whose schema always coerces.
+        self.typed = typed
+        self.coerce = coerce
         self.limited = limited
 
 
@@ -313,6 +303,7 @@ class EmulatorApp:
         self.store = store
         self.profile = profile
         self.control = ControlApi(store, shutdown_callback)
+        self.directory = DirectoryApi(store, profile)
         self.outgoing = OutgoingDispatcher(store, self._post_reply, null_writes=profile.null_writes)
         self.started_at = now_iso()
         engine, skip = profile.script_engine, profile.skip_transpile
@@ -329,12 +320,22 @@ class EmulatorApp:
             '/api/v1/integrations.remove': RouteSpec(self.integrations_remove, gate=ANY_INTEGRATION_PERMISSION, schema=REMOVE_SCHEMA),
             '/api/v1/integrations.history': RouteSpec(self.integrations_history, gate=OUTGOING_PERMISSIONS, schema=HISTORY_QUERY_SCHEMA),
             '/api/v1/chat.postMessage': RouteSpec(self.chat_post_message, schema=CHAT_POST_MESSAGE_SCHEMA),
+            # Section 14. users.* moved to typed routes with integrations.* (PR #39553); the users.create schema
+            # coerces in every release; users.delete has a schema only as a typed route; channels.create validates
+            # in its handler, channels.delete stays an addRoute route.
+            '/api/v1/users.create': RouteSpec(self.directory.users_create, coerce=True,
+                                              schema=users_create_schema(profile.free_switch_extension)),
+            '/api/v1/users.delete': RouteSpec(self.directory.users_delete, gate=('delete-user',),
+                                              schema=USERS_DELETE_SCHEMA if profile.typed_routes else None),
+            '/api/v1/channels.create': RouteSpec(self.directory.channels_create),
+            '/api/v1/channels.delete': RouteSpec(self.directory.channels_delete, schema=CHANNELS_DELETE_SCHEMA, typed=False),
         }
         methods = {
             '/api/info': ['GET'], '/api/v1/login': ['POST'], '/api/v1/logout': ['GET', 'POST'], '/api/v1/me': ['GET'],
             '/api/v1/integrations.list': ['GET'], '/api/v1/integrations.get': ['GET'], '/api/v1/integrations.create': ['POST'],
             '/api/v1/integrations.update': ['PUT'], '/api/v1/integrations.remove': ['POST'], '/api/v1/integrations.history': ['GET'],
-            '/api/v1/chat.postMessage': ['POST'],
+            '/api/v1/chat.postMessage': ['POST'], '/api/v1/users.create': ['POST'], '/api/v1/users.delete': ['POST'],
+            '/api/v1/channels.create': ['POST'], '/api/v1/channels.delete': ['POST'],
         }
         if profile.history_actions:
             self.routes['/api/v1/integrations.clearHistory'] = RouteSpec(self.integrations_clear_history, schema=CLEAR_HISTORY_SCHEMA)
@@ -405,7 +406,8 @@ class EmulatorApp:
             self._authenticate(call)
         if spec.limited:
             self._rate_limit(call, honour_bypass=True)
-        gate_first = self.profile.typed_routes
+        typed = self.profile.typed_routes if spec.typed is None else spec.typed
+        gate_first = typed
         if gate_first:
             self._gate(call, spec)
         if call.request.method in ('GET', 'HEAD'):
@@ -417,9 +419,10 @@ class EmulatorApp:
         if spec.schema is not None:
             # Query strings are coerced where the schema wants numbers (integrations.history compiles with
             # coerceTypes in every release); bodies only where the profile's ajv coerces.
-            messages = validate(spec.schema, params, coerce=where == 'query' or self.profile.coerce_types)
+            coerce = self.profile.coerce_types if spec.coerce is None else spec.coerce
+            messages = validate(spec.schema, params, coerce=where == 'query' or coerce)
             if messages:
-                raise self.profile.params_error(messages, where)
+                raise self.profile.params_error(messages, where, typed)
         if not gate_first:
             self._gate(call, spec)
         return spec.handler(call, params)
@@ -562,6 +565,8 @@ class EmulatorApp:
             if user is None or not self.store.check_password(user['_id'], body.get('password')):
                 raise self._login_failure()
             user_id = user['_id']
+            if not user.get('active', True):
+                raise self._login_failure('error-user-is-not-activated', 'User is not activated')
             required, expected = self.store.totp(user_id)
             code = body.get('code') or call.request.headers.get('x-2fa-code')
             if required and not code:
@@ -571,7 +576,11 @@ class EmulatorApp:
             token = self.store.new_login_token(user_id)
         call.user_id = user_id
         me = self._public_user(self.store.get_user(user_id))
-        return 200, {'status': 'success', 'data': {'userId': user_id, 'authToken': token, 'me': me}, 'success': True}
+        body = {'status': 'success', 'data': {'userId': user_id, 'authToken': token, 'me': me}}
+        # 6.x (Restivus) sent the body as built; 7.0's API.v1.success() adds success:true.
+        if self.profile.major >= 7:
+            body['success'] = True
+        return 200, body
 
     def _login_user(self, body):
         who = body.get('user')

@@ -29,6 +29,10 @@ INTEGRATION_PERMISSIONS = (
     'manage-own-outgoing-integrations',
 )
 
+# The roles a new server has (Rocket.Chat's default roles, Community Edition): users.create refuses any other.
+ROLE_IDS = ('admin', 'moderator', 'leader', 'owner', 'user', 'bot', 'app', 'guest', 'anonymous', 'livechat-agent',
+            'livechat-manager', 'livechat-monitor')
+
 DEFAULT_SETTINGS = {
     'rate_limiter_enabled': True,
     'rate_limit_calls': 10,
@@ -138,6 +142,13 @@ class Store:
             self._permissions['view-statistics'] = ['admin']
             # Default roles of message-impersonate in the permissions list: not admin (section 12.2).
             self._permissions['message-impersonate'] = ['bot', 'app']
+            # The users and rooms the tests' real-server mode creates and deletes (default roles of a new server).
+            self._permissions['create-user'] = ['admin']
+            self._permissions['delete-user'] = ['admin']
+            self._permissions['assign-admin-role'] = ['admin']
+            self._permissions['view-full-other-user-info'] = ['admin']
+            self._permissions['create-c'] = ['admin', 'user', 'bot', 'app']
+            self._permissions['delete-c'] = ['admin', 'owner']
             self._insert_user(ADMIN_USER_ID, self.admin_username, password=self.admin_password, roles=['admin', 'user'],
                               name='Administrator', email='%s@example.com' % self.admin_username)
             self._insert_user(ROCKET_CAT_ID, 'rocket.cat', roles=['bot'], name='Rocket.Cat', user_type='bot')
@@ -147,15 +158,15 @@ class Store:
             self._insert_room(random_string(17), 'random', 'c')
 
     def _insert_user(self, user_id, username, password=None, roles=None, name=None, email=None, user_type='user',
-                     totp_required=False, totp_code=None):
+                     totp_required=False, totp_code=None, verified=True, status='online', active=True):
         doc = {
             '_id': user_id,
             'username': username,
             'name': name or username,
-            'emails': [{'address': email, 'verified': True}] if email else [],
-            'status': 'online',
-            'statusConnection': 'online',
-            'active': True,
+            'emails': [{'address': email, 'verified': verified}] if email else [],
+            'status': status,
+            'statusConnection': status,
+            'active': active,
             'type': user_type,
             'roles': list(roles or ['user']),
             'utcOffset': 0,
@@ -235,6 +246,61 @@ class Store:
             self._tokens[token] = {'user_id': user_id, 'type': 'personal', 'created_at': now_iso()}
             self._remember_secret(token, password)
             return {'userId': user_id, 'username': username, 'authToken': token}
+
+    def username_taken(self, username):
+        """checkUsernameAvailability: another user has this username, whatever its case."""
+        with self._lock:
+            wanted = username.lower()
+            return any(entry['doc']['username'].lower() == wanted for entry in self._users.values())
+
+    def email_taken(self, email):
+        with self._lock:
+            return self.find_user(email=email) is not None
+
+    def create_user(self, username, name, email, password, roles, active=True, verified=False,
+                    require_password_change=None, join_default_channels=True, extra=None):
+        """A user as users.create stores it (checked by the caller); returns its document."""
+        with self._lock:
+            user_id = random_string(17)
+            self._insert_user(user_id, username, password=password, roles=roles, name=name, email=email,
+                              verified=verified, status='offline', active=active)
+            doc = self._users[user_id]['doc']
+            doc['settings'] = {}
+            if require_password_change is not None:
+                doc['requirePasswordChange'] = require_password_change
+            doc.update(extra or {})
+            if join_default_channels:
+                for room in list(self._rooms.values()):
+                    if room.get('default') and room.get('t') == 'c':
+                        self._subscribe(room['_id'], user_id)
+            self._remember_secret(password)
+            return copy_doc(doc)
+
+    def delete_user(self, user_id):
+        """deleteUser: the user, its login tokens and subscriptions go; the integrations that post as the user are
+        disabled (Integrations.disableByUserId). Returns the ids of those integrations."""
+        with self._lock:
+            entry = self._users.pop(user_id)
+            self._by_username.pop(entry['doc']['username'], None)
+            for token in [token for token, info in self._tokens.items() if info['user_id'] == user_id]:
+                del self._tokens[token]
+            for room_id, member in list(self._subscriptions):
+                if member == user_id:
+                    self._subscriptions.discard((room_id, member))
+                    room = dict(self._rooms[room_id])
+                    room['usersCount'] = max(room.get('usersCount', 1) - 1, 0)
+                    self._rooms[room_id] = room
+            disabled = []
+            for integration_id, doc in list(self._integrations.items()):
+                if doc.get('userId') == user_id:
+                    self._integrations[integration_id] = dict(doc, enabled=False, _updatedAt=now_iso())
+                    disabled.append(integration_id)
+            return disabled
+
+    def active_admins(self):
+        with self._lock:
+            return [entry['doc']['_id'] for entry in self._users.values()
+                    if entry['doc'].get('active') and 'admin' in entry['doc']['roles']]
 
     def get_user(self, user_id):
         with self._lock:
@@ -375,7 +441,12 @@ class Store:
             room = self._find_room(id_or_name)
             return copy_doc(room) if room else None
 
-    def add_room(self, name, room_type='c', members=None, creator_id=ADMIN_USER_ID):
+    def delete_room(self, room_id):
+        with self._lock:
+            del self._rooms[room_id]
+            self._subscriptions = {(rid, uid) for rid, uid in self._subscriptions if rid != room_id}
+
+    def add_room(self, name, room_type='c', members=None, creator_id=ADMIN_USER_ID, read_only=False):
         with self._lock:
             if not name or not isinstance(name, str):
                 raise StoreError('name is required')
@@ -389,6 +460,8 @@ class Store:
                     raise StoreError('Unknown user: %s' % username)
                 member_ids.append(self._by_username[username])
             room = self._insert_room(random_string(17), name, room_type, creator_id=creator_id)
+            self._rooms[room['_id']] = dict(self._rooms[room['_id']], ro=bool(read_only))
+            self._subscribe(room['_id'], creator_id)
             for user_id in member_ids:
                 self._subscribe(room['_id'], user_id)
             return copy_doc(self._rooms[room['_id']])

@@ -8,7 +8,8 @@ It mimics ajv v8 with allErrors:false (README.md, sections 1 and 5):
 - keyword order per schema is: type, oneOf, string keywords (minLength, pattern), array keywords
   (minItems, items), object keywords (required, additionalProperties, properties);
 - `required` reports the first missing property in the order of the `required` list;
-- `oneOf` evaluates every branch, keeps each failing branch's first error and appends its own;
+- `oneOf` evaluates every branch, keeps each failing branch's first error and appends its own; `anyOf` stops at the
+  first passing branch, and fails like `oneOf` with its own message;
 - `pattern` is searched, not anchored, like JavaScript's RegExp.test;
 - `nullable: true` adds "null" to the allowed types; the message still names only the declared type
   ("must be string", as ajv 8 reports it).
@@ -99,6 +100,8 @@ def _check(schema, value, errors, ctx, holder=None, key=None):
 
     if 'oneOf' in schema and not _check_one_of(schema['oneOf'], value, errors, ctx, holder, key):
         return False
+    if 'anyOf' in schema and not _check_any_of(schema['anyOf'], value, errors, ctx, holder, key):
+        return False
 
     if isinstance(value, str):
         if 'minLength' in schema and len(value) < schema['minLength']:
@@ -157,6 +160,18 @@ def _check_one_of(branches, value, errors, ctx, holder, key):
         return True
     errors.extend(branch_errors)
     errors.append('must match exactly one schema in oneOf')
+    return False
+
+
+def _check_any_of(branches, value, errors, ctx, holder, key):
+    branch_errors = []
+    for branch in branches:
+        if _check(branch, value, branch_errors, ctx, holder, key):
+            return True
+        if holder is not None:
+            value = holder[key]
+    errors.extend(branch_errors)
+    errors.append('must match a schema in anyOf')
     return False
 
 
@@ -378,3 +393,49 @@ def _chat_post_message_branch(target):
 
 # rest-typings ChatPostMessage: a roomId branch and a channel branch, each additionalProperties:false.
 CHAT_POST_MESSAGE_SCHEMA = {'oneOf': [_chat_post_message_branch('roomId'), _chat_post_message_branch('channel')]}
+
+
+# users.create (rest-typings UserCreateParamsPOST, the same from 6.3.0 to 8.8.1 but for freeSwitchExtension, which
+# 7.13.9 has and 7.10.0 does not). Compiled with coerceTypes in every release.
+def users_create_schema(free_switch_extension):
+    properties = _ordered(
+        ('email', _string()),
+        ('name', _string()),
+        ('password', _string()),
+        ('username', _string()),
+        ('active', _boolean(nullable=True)),
+        ('bio', _string(nullable=True)),
+        ('nickname', _string(nullable=True)),
+        ('statusText', _string(nullable=True)),
+        ('roles', {'type': 'array', 'items': {'type': 'string'}}),
+        ('joinDefaultChannels', _boolean(nullable=True)),
+        ('requirePasswordChange', _boolean(nullable=True)),
+        ('setRandomPassword', _boolean(nullable=True)),
+        ('sendWelcomeEmail', _boolean(nullable=True)),
+        ('verified', _boolean(nullable=True)),
+        ('customFields', {'type': 'object'}),
+        ('fields', _string(nullable=True)),
+        ('freeSwitchExtension', _string(nullable=True) if free_switch_extension else None),
+    )
+    return {'type': 'object', 'properties': properties, 'additionalProperties': False,
+            'required': ['email', 'name', 'password', 'username']}
+
+
+# users.delete on typed routes (the users endpoints moved with PR #39553): one of userId, username or user.
+USERS_DELETE_SCHEMA = {
+    'type': 'object',
+    'properties': {
+        'userId': _string(),
+        'username': _string(),
+        'user': _string(),
+        'confirmRelinquish': _boolean(),
+    },
+    'anyOf': [{'required': ['userId']}, {'required': ['username']}, {'required': ['user']}],
+    'additionalProperties': False,
+}
+
+# channels.delete (rest-typings ChannelsDeleteProps, the same from 6.3.7 to 8.8.1): roomId or roomName, nothing else.
+CHANNELS_DELETE_SCHEMA = {'oneOf': [
+    {'type': 'object', 'properties': {'roomId': _string()}, 'required': ['roomId'], 'additionalProperties': False},
+    {'type': 'object', 'properties': {'roomName': _string()}, 'required': ['roomName'], 'additionalProperties': False},
+]}
