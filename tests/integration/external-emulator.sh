@@ -2,7 +2,9 @@
 # Sourced by tests/run-tests.sh: integration_against_external_emulator [ansible-test options] runs the integration
 # targets in their real-server mode (tests/integration/run-against-server.sh) against an emulator started as if it were
 # an external server, so that the mode itself is tested. The emulator plays Rocket.Chat 8.9.0 with its seeded admin
-# (tests/emulator/README.md); its own state is read only here, after the run, for the secret leak check.
+# (tests/emulator/README.md); the run creates its own room and users through the public API, as against a real server.
+# The emulator's own state is read only here, after the run: for the secret leak check, and to see that the run
+# removed everything it created.
 # Prints the play recaps and the skip messages; returns non-zero if the run, the leak check or the cleanup fails.
 # Copyright (c) 2026 community.rocketchat contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -22,7 +24,7 @@ integration_against_external_emulator() {
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"; return 1
   fi
   ROCKETCHAT_TEST_URL=http://127.0.0.1:$port ROCKETCHAT_TEST_ADMIN_USERNAME=admin \
-    ROCKETCHAT_TEST_ADMIN_PASSWORD=emulator-admin-pass ROCKETCHAT_TEST_ROOM=random \
+    ROCKETCHAT_TEST_ADMIN_PASSWORD=emulator-admin-pass \
     bash "$here/run-against-server.sh" -v "$@" >"$log" 2>&1 || rc=$?
   grep -E '^(PLAY RECAP|testhost|Running .* integration test role)' "$log"
   grep -o '"msg": "Skipped against an external server: [^"]*"' "$log" | sort | uniq -c
@@ -39,9 +41,11 @@ with urllib.request.urlopen(sys.argv[1] + '/_emulator/state') as answer:
 with open(sys.argv[2], 'w', encoding='utf-8') as handle:
     json.dump(state['secrets'], handle)
 left = [item['name'] for item in state['integrations']]
+left += ['user ' + user['username'] for user in state['users'] if user['username'] not in ('admin', 'rocket.cat')]
+left += ['room ' + room['name'] for room in state['rooms'] if room['t'] != 'd' and room['name'] not in ('general', 'random')]
 if left:
-    sys.exit('integrations left on the server after the run: %s' % left)
-print('the run left no integration on the server')
+    sys.exit('left on the server after the run: %s' % left)
+print('the run left no integration, user or room on the server')
 PY
   python "$here/../check_secrets.py" "$log" "$dir/secrets.json" || rc=1
   kill "$pid" 2>/dev/null
