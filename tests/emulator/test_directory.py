@@ -6,7 +6,8 @@
 import pytest
 import requests
 
-from test_emulator import (  # noqa: F401  (servers and emu8 are fixtures the tests below use)
+# servers and emu8 are fixtures, which pytest finds by name in this module.
+from test_emulator import (  # noqa: F401  pylint: disable=unused-import
     TIMEOUT,
     V6,
     V7,
