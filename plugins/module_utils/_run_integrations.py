@@ -10,6 +10,7 @@ PRIVATE to this collection: the interface may change without notice.
 from __future__ import annotations
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.validation import check_type_dict
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
@@ -40,12 +41,36 @@ ARGUMENT_SPEC = dict(
 )
 
 
+SECRET_ITEM_OPTIONS = tuple(name for name, spec in ITEM_SPEC.items() if spec.get('no_log'))
+
+
+def _as_dict(item):
+    if isinstance(item, str):  # Ansible accepts 'key=value ...' strings as dictionaries
+        try:
+            return check_type_dict(item)
+        except TypeError:
+            return None
+    return item if isinstance(item, dict) else None
+
+
+def nested_secrets(params):
+    """The values of the items' no_log options (token), as strings, from the raw parameters of the task.
+
+    Both launchers make them no_log values before anything is validated or logged (see _module.RocketChatModule):
+    the argument spec does not declare the items' sub-options, so Ansible cannot know them.
+    """
+    items = params.get('integrations')
+    if not isinstance(items, list):
+        return set()
+    return {str(item[name]) for item in map(_as_dict, items) if item
+            for name in SECRET_ITEM_OPTIONS if item.get(name) not in (None, '')}
+
+
 def checked_items(task):
-    """Each item of integrations validated against ITEM_SPEC (types, choices, defaults), its token kept out of output."""
+    """Each item of integrations validated against ITEM_SPEC (types, choices, defaults)."""
+    task.no_log_values.update(nested_secrets(task.params))
     items = []
     for index, raw in enumerate(task.params['integrations']):
-        if raw.get('token') not in (None, ''):
-            task.no_log_values.add(str(raw['token']))
         validation = ArgumentSpecValidator(ITEM_SPEC).validate(raw)
         if validation.error_messages:
             name = raw.get('name')

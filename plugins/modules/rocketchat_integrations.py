@@ -300,14 +300,13 @@ msg:
   sample: "Created 1, updated 1, removed 1 (1 by purge); 3 unchanged"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.community.rocketchat.plugins.module_utils._run_integrations import argument_spec, run
+from ansible_collections.community.rocketchat.plugins.module_utils._module import RocketChatModule
+from ansible_collections.community.rocketchat.plugins.module_utils._run_integrations import argument_spec, nested_secrets, run
 from ansible_collections.community.rocketchat.plugins.module_utils._task import ModuleTask
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = RocketChatModule(argument_spec=argument_spec(), supports_check_mode=True, nested_secrets=nested_secrets)
     module.exit_json(**run(ModuleTask(module)))
 
 

@@ -149,11 +149,15 @@ class RocketChatActionBase(ActionBase):
         """The task result as the module would return it, from the module's logic run in this process."""
         args = dict(self._task.args)
         with _environment(self._task_environment()):
+            # Secrets nested in list options are no_log values before validation can fail (see _module.py).
+            nested_secrets = getattr(self.LOGIC, 'nested_secrets', None)
+            no_log_values = set(nested_secrets(args)) if nested_secrets else set()
             validation = ArgumentSpecValidator(self.LOGIC.argument_spec()).validate(args)
+            no_log_values.update(validation._no_log_values)  # pylint: disable=protected-access
             params = dict(args)
             params.update(validation.validated_parameters)
             task = InProcessTask(params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
-                                 no_log_values=validation._no_log_values)  # pylint: disable=protected-access
+                                 no_log_values=no_log_values)
             try:
                 if validation.error_messages:
                     error = validation.errors[0]

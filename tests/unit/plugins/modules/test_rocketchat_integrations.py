@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.community.rocketchat.plugins.module_utils import _converge
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integrations as module
 from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, diff_of, fail, ok, stored_after
@@ -227,20 +229,17 @@ def test_malformed_items_fail_naming_the_item_and_never_show_a_secret(run_module
     assert TOKEN_ARGS['api_token'] not in json.dumps(result) and OUT_TOKEN not in json.dumps(result)
 
 
-def test_item_tokens_are_no_log_values(run_module, transport):
+def test_item_tokens_are_no_log_values(run_module, transport, monkeypatch):
     transport.on('GET', 'integrations.list', listing(outgoing_doc('o001', 'ci-a')))
     captured = {}
-    original = module.AnsibleModule.exit_json
+    original = basic.AnsibleModule.exit_json  # run_module's
 
     def exit_json(self, **result):
         captured['no_log_values'] = set(self.no_log_values)
         return original(self, **result)
 
-    module.AnsibleModule.exit_json = exit_json
-    try:
-        result, failed = run_module(module.main, dict(CI_SCOPE, integrations=[outgoing_item('ci-a')]))
-    finally:
-        module.AnsibleModule.exit_json = original
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    result, failed = run_module(module.main, dict(CI_SCOPE, integrations=[outgoing_item('ci-a')]))
     assert not failed and {OUT_TOKEN, TOKEN_ARGS['api_token']} <= captured['no_log_values']
 
 

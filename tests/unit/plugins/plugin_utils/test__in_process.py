@@ -11,14 +11,17 @@ from types import SimpleNamespace
 
 import pytest
 
+from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import remove_values
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import shell_loader
 from ansible.template import Templar
 
 from ansible_collections.community.rocketchat.plugins.action import rocketchat_integration as integration_action
 from ansible_collections.community.rocketchat.plugins.action import rocketchat_integration_info as info_action
+from ansible_collections.community.rocketchat.plugins.action import rocketchat_integrations as integrations_action
 from ansible_collections.community.rocketchat.plugins.module_utils._task import InProcessTask, ModuleTask, TaskFailed
-from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration, rocketchat_integration_info
+from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration, rocketchat_integration_info, rocketchat_integrations
 from ansible_collections.community.rocketchat.plugins.plugin_utils import _in_process
 from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, ok
 
@@ -113,6 +116,40 @@ def test_bad_input_fails_with_the_module_message(args, run_module, transport):  
     assert result['msg'] == module_result['msg']
     assert SECRET not in repr(result)
     assert transport.calls == []  # nothing sent to the server
+
+
+ITEM_TOKEN, LATER_ITEM_TOKEN = 'item-token-secret-Qw12', 'later-item-token-secret-Er34'
+ITEMS = [dict(name='a', type='outgoing', token=ITEM_TOKEN), dict(name='b', type='outgoing', token=LATER_ITEM_TOKEN)]
+
+
+@pytest.mark.parametrize('args', [
+    dict(TOKEN_ARGS, purge='maybe', integrations=ITEMS),  # the task's own options fail first
+    dict(TOKEN_ARGS, integrations=[dict(ITEMS[0], retry_count='many'), ITEMS[1]]),  # an item before a token fails
+])
+def test_item_tokens_stay_out_of_a_failed_invocation_both_ways(args, run_module, transport, monkeypatch):
+    shown = []
+
+    def fail_json(self, msg, **result):  # what AnsibleModule returns: the invocation, less its no_log values
+        shown.append(repr(remove_values(dict(result, msg=msg, invocation={'module_args': self.params}), self.no_log_values)))
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    with pytest.raises(RuntimeError):
+        run_module(rocketchat_integrations.main, dict(args))
+    shown.append(repr(action(integrations_action, dict(args))._run_in_process(INJECT)))
+    assert len(shown) == 2 and 'invocation' in shown[1]
+    for text in shown:
+        assert ITEM_TOKEN not in text and LATER_ITEM_TOKEN not in text and SECRET not in text
+    assert transport.calls == []
+
+
+def test_item_tokens_never_reach_the_system_log(run_module, transport, monkeypatch):
+    logged = []
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(msg))
+    transport.on('GET', 'integrations.list', ok(integrations=[], count=0, offset=0, total=0))
+    run_module(rocketchat_integrations.main, dict(TOKEN_ARGS, integrations=ITEMS, _ansible_check_mode=True))
+    assert logged and 'Invoked with' in logged[0] and "'name': 'a'" in logged[0]
+    assert ITEM_TOKEN not in logged[0] and LATER_ITEM_TOKEN not in logged[0]
 
 
 def test_a_result_is_the_module_result(run_module, transport):
