@@ -15,6 +15,7 @@ PRIVATE to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible.release import __version__ as ansible_version
 from ansible.utils.display import Display
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import HAS_REQUESTS
@@ -57,6 +59,19 @@ def _inject_invocation(task_vars):
         return bool(C.config.get_config_value('INJECT_INVOCATION', variables=task_vars))
     except AnsibleError:  # no such setting before 2.21
         return True
+
+
+def _module_args(args):
+    """The task's arguments as a module process receives them.
+
+    ansible-core 2.18 hands an action plugin its YAML objects, an inline !vault value still encrypted among them;
+    _execute_module sends the module JSON with vaulted values as their text, and the validator needs the same plain
+    data (it would fail on the vault object and then show it in clear). Later releases pass plain strings already.
+    """
+    if tuple(int(part) for part in ansible_version.split('.')[:2]) >= (2, 19):
+        return dict(args)
+    from ansible.parsing.ajson import AnsibleJSONEncoder  # pylint: disable=import-outside-toplevel
+    return json.loads(json.dumps(args, cls=AnsibleJSONEncoder, vault_to_text=True))
 
 
 @contextmanager
@@ -130,7 +145,10 @@ class RocketChatActionBase(ActionBase):
             return 'async'
         if self._play_context.become:
             return 'become'
+        # The variable, else ansible.cfg's interpreter_python or ANSIBLE_PYTHON_INTERPRETER, as a module would see it.
         interpreter = host_vars.get('ansible_python_interpreter')
+        if interpreter is None:
+            interpreter = C.config.get_config_value('INTERPRETER_PYTHON', variables=host_vars)
         if interpreter is not None:
             interpreter = self._templar.template(interpreter)
         if interpreter and not str(interpreter).startswith('auto') and not _same_python(str(interpreter)):
@@ -147,7 +165,7 @@ class RocketChatActionBase(ActionBase):
 
     def _run_in_process(self, task_vars=None):
         """The task result as the module would return it, from the module's logic run in this process."""
-        args = dict(self._task.args)
+        args = _module_args(self._task.args)
         with _environment(self._task_environment()):
             # Secrets nested in list options are no_log values before validation can fail (see _module.py).
             nested_secrets = getattr(self.LOGIC, 'nested_secrets', None)

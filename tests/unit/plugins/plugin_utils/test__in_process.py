@@ -59,6 +59,7 @@ def action(plugin, args, transport='local', async_val=0, become=False, environme
 ])
 def test_which_tasks_run_in_process(kwargs, task_vars, reason, monkeypatch):
     monkeypatch.delenv('ROCKETCHAT_IN_PROCESS', raising=False)
+    monkeypatch.delenv('ANSIBLE_PYTHON_INTERPRETER', raising=False)
     assert action(info_action, {}, **kwargs)._module_process_reason(task_vars) == reason
 
 
@@ -71,6 +72,30 @@ def test_the_controller_environment_switch(value, in_process, monkeypatch):
 def test_the_variable_wins_over_the_environment_switch(monkeypatch):
     monkeypatch.setenv('ROCKETCHAT_IN_PROCESS', '0')
     assert action(info_action, {})._module_process_reason({'rocketchat_in_process': True}) is None
+
+
+def test_a_configured_interpreter_counts_like_the_variable(monkeypatch):
+    monkeypatch.delenv('ROCKETCHAT_IN_PROCESS', raising=False)
+    monkeypatch.setenv('ANSIBLE_PYTHON_INTERPRETER', '/opt/other/bin/python3')
+    assert action(info_action, {})._module_process_reason({}) == (
+        "ansible_python_interpreter /opt/other/bin/python3 is not the controller's Python")
+    monkeypatch.setenv('ANSIBLE_PYTHON_INTERPRETER', sys.executable)
+    assert action(info_action, {})._module_process_reason({}) is None
+
+
+@pytest.mark.skipif(_in_process.ansible_version.startswith('2.18.') is False,
+                    reason='ansible-core 2.18 hands action plugins vault objects; later releases hand plain strings')
+def test_an_inline_vault_value_is_used_and_masked_as_in_a_module(transport):
+    from ansible.parsing.vault import VaultLib, VaultSecret  # pylint: disable=import-outside-toplevel
+    from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode  # pylint: disable=import-outside-toplevel
+    vault = VaultLib([('default', VaultSecret(b'vault-password'))])
+    vaulted = AnsibleVaultEncryptedUnicode(vault.encrypt(SECRET))
+    vaulted.vault = vault
+    transport.on('GET', 'integrations.list', ok(integrations=[], count=0, offset=0, total=0))
+    result = action(info_action, dict(TOKEN_ARGS, api_token=vaulted))._run_in_process(INJECT)
+    assert result.get('failed') is not True, result
+    assert SECRET not in repr(result) and result['invocation']['module_args']['api_token'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert transport.calls[0]['headers']['X-Auth-Token'] == SECRET
 
 
 def test_missing_requests_hands_the_task_to_the_module(monkeypatch):
