@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import time
 import traceback
+import warnings
 from urllib.parse import urlsplit, urlunsplit
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import InsecureRequestWarning
     from urllib3.util.retry import Retry
 except ImportError:
     HAS_REQUESTS = False
@@ -250,10 +252,14 @@ class RocketChatClient:
     def _send(self, method, endpoint, params, body):
         url = self.url_for(endpoint)
         try:
-            return self.session.request(
-                method, url, params=params, json=body, verify=self._verify, timeout=self._timeout,
-                # Following a redirect would resend X-Auth-Token to wherever it points; refuse instead.
-                allow_redirects=False)
+            with warnings.catch_warnings():
+                # validate_certs=false is the task's own choice: urllib3's warning about it on every request would
+                # reach the console when the task runs in-process (a module process's stderr is not shown).
+                warnings.simplefilter('ignore', InsecureRequestWarning)
+                return self.session.request(
+                    method, url, params=params, json=body, verify=self._verify, timeout=self._timeout,
+                    # Following a redirect would resend X-Auth-Token to wherever it points; refuse instead.
+                    allow_redirects=False)
         except requests.exceptions.SSLError as exc:
             raise RocketChatError(
                 f'TLS verification of {url} failed: {exc}. If the server uses a private or self-signed certificate, '

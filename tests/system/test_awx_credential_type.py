@@ -220,6 +220,8 @@ def test_skip_tls_verify_without_ca(runner_env, rocket, tls_url, tmp_path):
     run, results, env, dummy_safe_env = run_job(runner_env, tmp_path, credential)
     assert_created(rocket, run, results)
     assert env['ROCKETCHAT_VALIDATE_CERTS'] == 'false' and env['ROCKETCHAT_CA_PATH'] == ''
+    # The job's own choice: no urllib3 warning on every request in the job's output (the tasks run in-process).
+    assert 'InsecureRequestWarning' not in run.output and 'errantly sent data directly to stderr' not in run.output
 
 
 @one_server_version
