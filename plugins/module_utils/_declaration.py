@@ -57,7 +57,11 @@ def _option_value(field, value):
     if field.kind == 'lower':
         text = str(value).lower()
         return text if text in RETRY_DELAYS else None
-    if field.kind in ('str', 'text'):
+    if field.kind == 'str':  # username and event: the module refuses a blank one, and an event it does not know
+        if not isinstance(value, str) or not value.strip() or (field.option == 'event' and value not in EVENTS):
+            return None
+        return value
+    if field.kind == 'text':
         return value if isinstance(value, str) and value != '' else None
     return None
 

@@ -45,7 +45,9 @@ options:
       - V(declaration) returns them in exactly the shape that
         O(community.rocketchat.rocketchat_integrations#module:integrations) takes, to adopt an existing server into
         code. Each entry has C(name), C(type) and every option that has a value on the server, and none that has not
-        (so that the same entry would also recreate the integration). It holds no secret. Outgoing entries have
+        (so that the same entry would also recreate the integration; an outgoing integration stored without the
+        channel its event uses cannot be recreated, since M(community.rocketchat.rocketchat_integrations) creates
+        none without one). It holds no secret. Outgoing entries have
         C(update_token=on_create) and no C(token), so that the stored tokens are kept. Options that the event of an
         outgoing integration ignores, and stored values that the module would refuse, are left out.
       - Fed back to M(community.rocketchat.rocketchat_integrations) with the same O(type) and O(name_prefix) and

@@ -126,6 +126,16 @@ def test_options_an_event_ignores_and_values_the_module_refuses_are_left_out():
     assert 'channel' not in entry(dict(UI_MADE[2], event='roomCreated', channel=['#ops']))
 
 
+def test_an_event_or_post_as_user_the_module_refuses_is_left_out_and_the_round_trip_holds():
+    odd = [dict(UI_MADE[2], event='messageEdited'), dict(UI_MADE[3], _id='out9', name='adopt-blank', username=' ')]
+    entries = declaration(odd)
+    assert 'event' not in entries[0] and entries[0]['trigger_words'] == ['!deploy', '!ci']
+    assert 'username' not in entries[1] and entries[1]['event'] == 'userCreated'
+    server = MemoryServer(odd)
+    outcome = run(server, entries, OUTGOING, 'adopt-')
+    assert not outcome.changed and server.writes == 0
+
+
 def test_duplicates_cannot_be_declared_and_nothing_else_is_listed():
     with pytest.raises(IntegrationError, match=r"more than one integration of the same type and name \(incoming "
                                                r"'adopt-off': in2, copy\)"):
