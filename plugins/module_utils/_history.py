@@ -42,10 +42,19 @@ def check_count(count):
                                f'integration); got {count}')
 
 
+def _spellings(secret):
+    """The secret as it is, and as a JSON string spells it when a target echoes it back (escapes, \\u, \\/)."""
+    escaped = json.dumps(secret, ensure_ascii=False)[1:-1]
+    ascii_only = json.dumps(secret, ensure_ascii=True)[1:-1]
+    return {secret, escaped, ascii_only, escaped.replace('/', '\\/'), ascii_only.replace('/', '\\/')}
+
+
 def _masked(text, secrets):
     for secret in secrets:
         if secret:
-            text = text.replace(secret, MASK)
+            # The longest spelling first, so that a shorter one inside it does not leave a part unmasked.
+            for spelling in sorted(_spellings(secret), key=len, reverse=True):
+                text = text.replace(spelling, MASK)
     return text
 
 

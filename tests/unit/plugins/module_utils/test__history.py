@@ -69,6 +69,18 @@ def test_secrets_are_masked_wherever_a_target_echoes_them(client, transport):
     assert set(shown[0]) >= {'history_id', 'time', 'step', 'http_status', 'error_text'} and 'data' not in shown[0]
 
 
+def test_a_token_a_target_echoes_as_json_is_masked_too(client, transport):
+    token = 'ab/cd"\u00e9-secret'
+    odd = dict(OUT, token=token)
+    php_echo = '{"echo": "ab\\/cd\\"\\u00e9-secret", "raw": "ab/cd\\"\u00e9-secret"}'  # json_encode's spellings
+    echoed = row(1, step='failed-and-not-configured-to-retry', error=True, integration=dict(odd),
+                 data={'token': token}, httpResult=json.dumps(php_echo))
+    transport.on('GET', 'integrations.history', history_page([echoed], 0, 1))
+    texts = [value for value in read_deliveries(client, odd, 5)[0].values() if isinstance(value, str)]
+    assert any('"echo": "********"' in text and '"raw": "********"' in text for text in texts), texts
+    assert not any('secret' in text for text in texts)
+
+
 def test_pages_past_one_hundred_and_stops_at_the_count(client, transport):
     pages = [history_page([row(n) for n in range(start, min(start + 100, 250))], start, 250) for start in (0, 100, 200)]
     transport.on('GET', 'integrations.history', *pages)
