@@ -170,7 +170,16 @@ def test_item_tokens_stay_out_of_a_failed_invocation_both_ways(args, run_module,
 
 def test_item_tokens_never_reach_the_system_log(run_module, transport, monkeypatch):
     logged = []
-    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(msg))
+    try:  # ansible-core 2.22 and later: log() masks the registered secrets itself
+        from ansible.module_utils import secrets  # pylint: disable=import-outside-toplevel
+    except ImportError:  # earlier releases: the invocation is sanitised with no_log_values before log()
+        def mask_secrets(text):
+            return text
+    else:
+        # A masker of this test's own: the shared one holds every secret the other tests registered.
+        monkeypatch.setattr(secrets, '_secret_masker', type(secrets._secret_masker)())  # pylint: disable=protected-access
+        mask_secrets = secrets.mask_secrets
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(mask_secrets(msg)))
     transport.on('GET', 'integrations.list', ok(integrations=[], count=0, offset=0, total=0))
     run_module(rocketchat_integrations.main, dict(TOKEN_ARGS, integrations=ITEMS, _ansible_check_mode=True))
     assert logged and 'Invoked with' in logged[0] and "'name': 'a'" in logged[0]
