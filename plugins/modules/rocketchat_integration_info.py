@@ -52,9 +52,9 @@ options:
         outgoing integration ignores, and stored values that the module would refuse, are left out.
       - Fed back to M(community.rocketchat.rocketchat_integrations) with the same O(type) and O(name_prefix) and
         C(purge=true), the declaration changes nothing.
-      - To keep it in a file, read the file back with the P(ansible.builtin.file#lookup) lookup and the
-        P(ansible.builtin.from_yaml#filter) filter (see the examples), not as a vars file. Ansible templates the
-        strings of vars files, so a script that contains C({{) or C({%) would change or fail.
+      - To keep it in a file, read the file back with the C(ansible.builtin.file) lookup and the
+        C(ansible.builtin.from_yaml) filter (see the examples), not as a vars file. Ansible templates the strings of
+        vars files, so a script that contains Jinja markers would change or fail.
       - Fails when two integrations of the same type have the same name, as M(community.rocketchat.rocketchat_integrations)
         does. Cannot be combined with O(history) or O(return_webhook_url).
     type: str
@@ -121,7 +121,7 @@ EXAMPLES = r"""
     dest: files/ci_integrations.yml
     mode: "0644"
 
-# Read with the file lookup, not as a vars file: Ansible would template a script that contains {{ or {%.
+# Read with the file lookup, not as a vars file: Ansible would template a script that contains Jinja markers.
 - name: From now on, the file is what the server has (no change right after the adoption)
   community.rocketchat.rocketchat_integrations:
     type: outgoing
