@@ -406,9 +406,8 @@ class EmulatorApp:
             self._authenticate(call)
         if spec.limited:
             self._rate_limit(call, honour_bypass=True)
-        typed = self.profile.typed_routes if spec.typed is None else spec.typed
-        gate_first = typed
-        if gate_first:
+        typed = self.profile.typed_routes if spec.typed is None else spec.typed  # typed routes gate first
+        if typed:
             self._gate(call, spec)
         if call.request.method in ('GET', 'HEAD'):
             params = {key: call.request.args.get(key) for key in call.request.args}
@@ -423,7 +422,7 @@ class EmulatorApp:
             messages = validate(spec.schema, params, coerce=where == 'query' or coerce)
             if messages:
                 raise self.profile.params_error(messages, where, typed)
-        if not gate_first:
+        if not typed:
             self._gate(call, spec)
         return spec.handler(call, params)
 

@@ -96,10 +96,10 @@ class DirectoryApi:
                                dict(SAVE_USER, input=username, field='Username'))
         if not body['password'] and body.get('setRandomPassword') is not True:
             raise meteor_error('error-the-field-is-required', 'The field Password is required', dict(SAVE_USER, field='Password'))
-        if self.store.username_taken(username):
+        if self.store.find_user_ignoring_case(username) is not None:  # checkUsernameAvailability
             raise meteor_error('error-field-unavailable', '%s is already in use :(' % escape_html(username),
                                dict(SAVE_USER, field=username))
-        if body['email'] and self.store.email_taken(body['email']):
+        if body['email'] and self.store.find_user(email=body['email']) is not None:
             raise meteor_error('error-field-unavailable', '%s is already in use :(' % escape_html(body['email']),
                                dict(SAVE_USER, field=body['email']))
 

@@ -247,16 +247,6 @@ class Store:
             self._remember_secret(token, password)
             return {'userId': user_id, 'username': username, 'authToken': token}
 
-    def username_taken(self, username):
-        """checkUsernameAvailability: another user has this username, whatever its case."""
-        with self._lock:
-            wanted = username.lower()
-            return any(entry['doc']['username'].lower() == wanted for entry in self._users.values())
-
-    def email_taken(self, email):
-        with self._lock:
-            return self.find_user(email=email) is not None
-
     def create_user(self, username, name, email, password, roles, active=True, verified=False,
                     require_password_change=None, join_default_channels=True, extra=None):
         """A user as users.create stores it (checked by the caller); returns its document."""
@@ -278,7 +268,7 @@ class Store:
 
     def delete_user(self, user_id):
         """deleteUser: the user, its login tokens and subscriptions go; the integrations that post as the user are
-        disabled (Integrations.disableByUserId). Returns the ids of those integrations."""
+        disabled (Integrations.disableByUserId)."""
         with self._lock:
             entry = self._users.pop(user_id)
             self._by_username.pop(entry['doc']['username'], None)
@@ -290,12 +280,9 @@ class Store:
                     room = dict(self._rooms[room_id])
                     room['usersCount'] = max(room.get('usersCount', 1) - 1, 0)
                     self._rooms[room_id] = room
-            disabled = []
             for integration_id, doc in list(self._integrations.items()):
                 if doc.get('userId') == user_id:
                     self._integrations[integration_id] = dict(doc, enabled=False, _updatedAt=now_iso())
-                    disabled.append(integration_id)
-            return disabled
 
     def active_admins(self):
         with self._lock:
