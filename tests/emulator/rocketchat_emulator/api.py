@@ -35,6 +35,7 @@ from .integrations import IntegrationsRoutes
 from .outgoing import OutgoingDispatcher
 from .outgoing_methods import OutgoingMethods
 from .permissions import ANY_INTEGRATION_PERMISSION, OUTGOING_PERMISSIONS
+from .scripts import require_engine
 from .store import now_iso
 from .validation import (
     CHAT_POST_MESSAGE_SCHEMA,
@@ -116,6 +117,7 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
         self.directory = DirectoryApi(store, profile)
         self.outgoing = OutgoingDispatcher(store, self._post_reply, null_writes=profile.null_writes)
         self.started_at = now_iso()
+        self.scripts = require_engine()  # fails here, at start, when mini-racer is missing
         engine, skip = profile.script_engine, profile.skip_transpile
         list_schema = LIST_QUERY_SCHEMA if profile.list_filters else None
         self.routes = {

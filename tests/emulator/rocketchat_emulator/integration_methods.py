@@ -7,11 +7,7 @@ fields, the lookup of the update and delete methods, and the insert.
 
 from .errors import meteor_error
 from .permissions import created_by_id
-
-
-def compile_script(script, skip_transpile):
-    """Stand-in for the Babel transpile: any non-empty string derived from the script (scripts never run here)."""
-    return script if skip_transpile else '"use strict";\n\n' + script
+from .scripts import compile_integration_script
 
 
 class IntegrationMethods:
@@ -32,11 +28,15 @@ class IntegrationMethods:
             raise meteor_error('error-invalid-channel', 'Invalid Channel', details)
 
     def _script_fields(self, integration):
-        """(set, unset) for scriptCompiled/scriptError: set only when scriptEnabled and script.trim() (section 4.1)."""
+        """(set, unset) for scriptCompiled/scriptError, as compileIntegrationScript's callers write them (section 13.3).
+
+        Only when scriptEnabled is true and script.trim() is not empty (add/updateIncomingIntegration,
+        validateOutgoingIntegration, every release read); otherwise neither field is touched.
+        """
         script = integration.get('script')
         if integration.get('scriptEnabled') is True and isinstance(script, str) and script.strip():
-            skip = integration.get('skipTranspile') is True and self.profile.skip_transpile
-            return {'scriptCompiled': compile_script(script, skip)}, ('scriptError',)
+            return compile_integration_script(self.scripts, script, transpile=self.profile.transpiles(integration),
+                                              modern_babel=self.profile.skip_transpile)
         return {}, ()
 
     def _created_by(self, call):

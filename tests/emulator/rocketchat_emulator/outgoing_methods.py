@@ -127,9 +127,11 @@ class OutgoingMethods(IntegrationMethods):
             # scriptError included when no script compiled.
             changes = {key: integration.get(key) for key in fields}
             if not compiled:
-                changes['scriptError'] = None
+                changes['scriptError'] = integration.get('scriptError')
         else:
             changes = {key: integration[key] for key in fields if key in integration}
+            if 'scriptError' in integration:
+                changes['scriptError'] = integration['scriptError']
         if compiled:
             changes['scriptCompiled'] = integration['scriptCompiled']
         changes['_updatedBy'] = self._created_by(call)

@@ -86,6 +86,13 @@ class VersionProfile:
         """skipTranspile, PR #40160, 8.4.0 (the Open API description's changelog rows; core-typings 8.3.x lack it)."""
         return self.at_least(8, 4)
 
+    def transpiles(self, integration):
+        """Whether a save runs the script through Babel (section 13.2, 13.3): every release before 9.0, unless an
+        8.4+ server is told skipTranspile: true (compileIntegrationScript's validate-only path). 9.0 removed Babel."""
+        if self.major >= 9:
+            return False
+        return not (self.skip_transpile and integration.get('skipTranspile') is True)
+
     @property
     def remove_empty(self):
         """8.x create runs removeEmpty(), dropping null keys (section 4.1)."""
