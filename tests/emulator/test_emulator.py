@@ -1428,6 +1428,18 @@ def test_9_hook_refusal_keeps_its_400(emu9):
     assert response.status_code == 400 and response.json() == {'success': False, 'error': 'error-not-allowed'}
 
 
+@pytest.mark.parametrize('version, status, body', [
+    (V89, 400, {'success': False, 'error': 'error-not-allowed'}),
+    (V9, 403, {'success': False, 'error': 'error-not-allowed', 'errorType': 'error-forbidden'}),
+])
+def test_chat_post_message_to_a_foreign_private_room(servers, version, status, body):
+    """Section 13.4: chat endpoints are named among those whose error-not-allowed becomes 403 error-forbidden."""
+    emu = _server(servers, version)
+    control(emu, 'POST', 'rooms', {'name': 'private', 'type': 'p', 'members': []})
+    response = make_user(emu).post('chat.postMessage', {'channel': '#private', 'text': 'hi'})
+    assert response.status_code == status and response.json() == body
+
+
 SKIP_REFUSED = 'must NOT have additional properties'
 
 
