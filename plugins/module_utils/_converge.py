@@ -48,10 +48,11 @@ SKIP_TRANSPILE_SINCE = (8, 4)
 # client: an edit made meanwhile (in the web UI, say) to a field the task does not set would otherwise be reverted,
 # since every update carries the whole document.
 STALE_AFTER = 10
-# After a lost answer to a create, the name is read again after these waits (seconds, doubling), until the
-# integration shows or the waits add up to the task's timeout: a server that was still saving it when the answer
-# was lost lists it moments later.
+# After a lost answer to a create, the name is read again after waits of 1, 2, 4, 8 seconds, until the integration
+# shows or the waits add up to LOST_CREATE_WINDOW (or the task's timeout, when that is shorter): a server that was
+# still saving it when the answer was lost lists it moments later.
 FIRST_LOST_CREATE_WAIT = 1
+LOST_CREATE_WINDOW = 15
 
 
 class RunMemory:
@@ -116,10 +117,11 @@ def memory_of(client):
 
 def lost_create_waits(timeout):
     """The waits (seconds) before each new read of a name after a lost answer to its creation: doubling from
-    FIRST_LOST_CREATE_WAIT, the last one shortened so that they add up to the task's timeout."""
+    FIRST_LOST_CREATE_WAIT, the last one shortened so that they add up to LOST_CREATE_WINDOW or the task's timeout."""
+    window = min(LOST_CREATE_WINDOW, timeout)
     waits, total, wait = [], 0, FIRST_LOST_CREATE_WAIT
-    while total < timeout:
-        waits.append(min(wait, timeout - total))
+    while total < window:
+        waits.append(min(wait, window - total))
         total += waits[-1]
         wait *= 2
     return waits
@@ -212,7 +214,7 @@ def _created_unanswered(client, type_, name, exc):
 
     Never create twice: whether the create happened is read from the server, not guessed. A server that gave up
     answering (a gateway's 504, the client's timeout) may still be saving it, so one read that misses it proves
-    nothing: the name is read again over the task's timeout (lost_create_waits).
+    nothing: the name is read again for a while (lost_create_waits).
     """
     found = find_by_name(client, name, type_)
     waits = lost_create_waits(client.timeout)
