@@ -340,7 +340,7 @@ def _read_again(client, doc):
     current = get_integration(client, doc['_id'], doc['type'])
     if current is None:
         raise IntegrationError(f'{describe(doc)} was removed on the server while this task was updating it; nothing '
-                               'was written to it')
+                               'is left to update')
     return current
 
 
