@@ -33,7 +33,6 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     IntegrationError,
     describe,
     find_by_name,
-    find_integration,
     get_integration,
     is_permission_error,
     oldest,
