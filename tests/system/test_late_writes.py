@@ -50,6 +50,14 @@ def settled(rocket):
     return rocket.integrations()
 
 
+def assert_created_once(ansible, rocket, module, item):
+    """Once the late creation landed, the server has exactly that one, and the next run finds it and changes nothing."""
+    assert [doc['name'] for doc in settled(rocket)] == [item['name']]
+    status, result = run(ansible, rocket, module, item)
+    assert status == 'SUCCESS' and result['changed'] is False
+    assert len(rocket.integrations()) == 1 and len(hits(rocket, CREATE)) == 1
+
+
 def create_stored(rocket, item):
     if item['type'] == 'incoming':
         return rocket.create_incoming(item['name'])
@@ -65,10 +73,7 @@ def test_a_create_saved_after_its_504_is_found_and_never_duplicated(ansible, roc
         assert 'the answer to the creation was lost' in result['msg']
     else:
         assert [entry['name'] for entry in result['created']] == [item['name']]
-    assert [doc['name'] for doc in settled(rocket8)] == [item['name']]
-    status, result = run(ansible, rocket8, module, item)
-    assert status == 'SUCCESS' and result['changed'] is False
-    assert len(rocket8.integrations()) == 1 and len(hits(rocket8, CREATE)) == 1
+    assert_created_once(ansible, rocket8, module, item)
 
 
 @pytest.mark.parametrize('module, item', CASES, ids=IDS)
@@ -78,10 +83,7 @@ def test_a_create_saved_after_the_task_gave_up_is_found_by_the_next_run(ansible,
     status, result = run(ansible, rocket8, module, item, timeout=1)
     assert status == 'FAILED' and 'it may still be saving it' in result['msg'], result['msg']
     assert 'looks the integration up by name' in result['msg']
-    assert [doc['name'] for doc in settled(rocket8)] == [item['name']]
-    status, result = run(ansible, rocket8, module, item)
-    assert status == 'SUCCESS' and result['changed'] is False
-    assert len(rocket8.integrations()) == 1 and len(hits(rocket8, CREATE)) == 1
+    assert_created_once(ansible, rocket8, module, item)
 
 
 @pytest.mark.parametrize('module, item', CASES, ids=IDS)
