@@ -321,6 +321,7 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
             updated = state['current'] = _read_again(client, state['current'])
             state['read_at'] = memory.mark()
             if differences(updated, desired, compare_token=compare_token):
+                state['before'] = updated  # it did not land (yet): what the server holds is what this run changes
                 updated = _put_update(client, memory, body).get('integration') or apply_fields(updated, desired)
         elif exc.status in (400, 403):
             raise write_error(exc, 'update', type_, doc) from exc

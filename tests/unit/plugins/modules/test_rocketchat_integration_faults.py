@@ -8,7 +8,7 @@ from __future__ import annotations
 import requests
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, fail, ok, stored_after
+from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, diff_of, fail, ok, stored_after
 
 DOC = {'_id': 'in1', 'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': True, 'username': 'rocket.cat',
        'channel': ['#alerts'], 'scriptEnabled': False, 'token': 'hook-secret-77', '_createdAt': '2026-11-27T10:00:00.000Z'}
@@ -132,6 +132,8 @@ def test_an_update_sent_again_after_a_lost_answer_carries_what_the_server_holds_
     first, again = [c['body'] for c in transport.calls if c['method'] == 'PUT']
     assert 'alias' not in first and again['alias'] == 'set in the web UI' and again['emoji'] == ':x:'
     assert result['integration']['alias'] == 'set in the web UI'
+    diff = diff_of(result)  # the alias was not this run's change: the diff shows it on both sides
+    assert diff['before']['alias'] == diff['after']['alias'] == 'set in the web UI'
 
 
 def test_parallel_creators_keep_the_oldest_and_remove_their_own_copy(run_module, transport):
