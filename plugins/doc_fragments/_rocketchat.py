@@ -77,6 +77,9 @@ notes:
     (C(delegate_to: localhost) or a C(localhost) inventory host); that host needs the Python library C(requests).
   - Idempotent requests are retried on connection errors and on HTTP 502, 503 and 504 answers. When Rocket.Chat's rate
     limiter answers HTTP 429, the module waits until the limit resets (at most O(rate_limit_max_wait)) and tries again.
+  - When the answer to a write is lost (a dropped connection, a timeout, HTTP 502, 503 or 504), the server is read to
+    learn what happened before the write is reported or sent again; a create is never sent twice, and its name is read
+    again for up to 15 seconds (or O(timeout), when shorter) in case the server is still saving it.
   - Redirects are not followed, so that credentials are never sent to another address; set O(api_url) to the address
     the server answers on.
 seealso:

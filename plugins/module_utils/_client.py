@@ -198,6 +198,11 @@ class RocketChatClient:
         parts = urlsplit(self.base_url)
         return parts.scheme == 'http' and parts.hostname not in ('localhost', '::1') and not parts.hostname.startswith('127.')
 
+    @property
+    def timeout(self):
+        """Seconds the client waits for an answer before it gives up on a request."""
+        return self._timeout
+
     def url_for(self, endpoint):
         """The URL of a REST endpoint ('integrations.list'), or of a path from the server's root ('/api/info')."""
         return f'{self.base_url}{endpoint}' if endpoint.startswith('/') else f'{self.base_url}/api/v1/{endpoint}'
@@ -224,14 +229,16 @@ class RocketChatClient:
     def request(self, method, endpoint, params=None, body=None, authenticated=True):
         """Send one API request and return the decoded JSON object of a successful answer.
 
-        Waits and retries when rate limited (up to the configured bound); raises RocketChatError otherwise.
+        Waits and retries when rate limited (up to the configured bound); raises RocketChatError otherwise. body may
+        be a function that returns the body: it is called before each attempt, so that a write sent again after a
+        rate-limit wait can carry what the server holds by then.
         """
         if authenticated:
             self.login()
         attempt = 0
         while True:
             attempt += 1
-            response = self._send(method, endpoint, params, body)
+            response = self._send(method, endpoint, params, body() if callable(body) else body)
             if response.status_code != 429:
                 return self._decode(method, endpoint, response)
             # A 429 is answered before the request is processed, so a write can be sent again safely.

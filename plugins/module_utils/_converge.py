@@ -12,6 +12,8 @@ how a lost answer or a parallel run is handled. No Ansible imports: check mode a
 from __future__ import annotations
 
 import secrets
+import time
+import weakref
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
@@ -25,11 +27,13 @@ from ansible_collections.community.rocketchat.plugins.module_utils._fields impor
     update_payload,
 )
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
+    ALREADY_REMOVED,
     OUTGOING,
+    REMOVED_ANSWER_LOST,
     IntegrationError,
     describe,
     find_by_name,
-    find_integration,
+    get_integration,
     is_permission_error,
     oldest,
     permission_hint,
@@ -39,6 +43,87 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
 
 CREATED, UPDATED, UNCHANGED, REMOVED = 'created', 'updated', 'unchanged', 'removed'
 SKIP_TRANSPILE_SINCE = (8, 4)
+# An integration read longer ago than this (seconds) is read again before it is updated, as after any wait of the
+# client: an edit made meanwhile (in the web UI, say) to a field the task does not set would otherwise be reverted,
+# since every update carries the whole document.
+STALE_AFTER = 10
+# After a lost answer to a create, the name is read again after waits of 1, 2, 4, 8 seconds, until the integration
+# shows or the waits add up to LOST_CREATE_WINDOW (or the task's timeout, when that is shorter): a server that was
+# still saving it when the answer was lost lists it moments later.
+FIRST_LOST_CREATE_WAIT = 1
+LOST_CREATE_WINDOW = 15
+
+
+class RunMemory:
+    """What one client's task has been through, for the writes that follow.
+
+    waits counts the client's waits (rate limiter, settling; every one goes through client.sleep): after one, what
+    was read before it may be stale. required and refused are what this server's update schema asked for in a
+    refusal (Rocket.Chat 6.3 requires overrideDestinationChannelEnabled; an outgoing update refuses keys the release
+    does not know), applied to every later update body so that each refusal is met once per task, not per integration.
+    """
+
+    def __init__(self, client):
+        self.waits = 0
+        self.required = {}
+        self.refused = {}
+        sleep = client.sleep
+
+        def counted_sleep(seconds):
+            self.waits += 1
+            sleep(seconds)
+
+        client.sleep = counted_sleep
+
+    def mark(self):
+        """A moment to compare with later: see stale()."""
+        return (self.waits, time.monotonic())
+
+    def stale(self, mark):
+        """True when the client waited since mark, or when mark is older than STALE_AFTER."""
+        return self.waits > mark[0] or time.monotonic() - mark[1] > STALE_AFTER
+
+    def adapted(self, body):
+        """The update body with what this server's schema asked for so far."""
+        body = dict(body)
+        for key, value in self.required.items():
+            body.setdefault(key, value)
+        for key in self.refused.get(body.get('type'), ()):
+            body.pop(key, None)
+        return body
+
+    def learn(self, body, error):
+        """Remember what the refusal `error` of an update body asks for; False when it asks for nothing known."""
+        body = self.adapted(body)
+        adapted = adapt_update_payload(body, error)
+        if adapted is None:
+            return False
+        self.required.update({key: value for key, value in adapted.items() if key not in body})
+        self.refused.setdefault(body.get('type'), set()).update(key for key in body if key not in adapted)
+        return True
+
+
+_MEMORIES = weakref.WeakKeyDictionary()
+
+
+def memory_of(client):
+    """The RunMemory of a client (a client serves one task), made on first use."""
+    memory = _MEMORIES.get(client)
+    if memory is None:
+        memory = _MEMORIES[client] = RunMemory(client)
+    return memory
+
+
+def lost_create_waits(timeout):
+    """The waits (seconds) before each new read of a name after a lost answer to its creation: doubling from
+    FIRST_LOST_CREATE_WAIT, the last one shortened so that they add up to LOST_CREATE_WINDOW or the task's timeout."""
+    window = min(LOST_CREATE_WINDOW, timeout)
+    waits, total, wait = [], 0, FIRST_LOST_CREATE_WAIT
+    while total < window:
+        waits.append(min(wait, window - total))
+        total += waits[-1]
+        wait *= 2
+    return waits
 
 
 def new_token():
@@ -114,18 +199,37 @@ def create(client, type_, desired, check_mode):
         created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
     except RocketChatError as exc:
         if exc.answer_lost:
-            # Never create twice: whether the create happened is read from the server, not guessed.
-            found = find_by_name(client, name, type_)
-            if not found:
-                raise IntegrationError(
-                    f'The answer to the creation of the {short_type(type_)} integration {name!r} was lost ({exc}), and the '
-                    'server does not have it: nothing was created. Run the task again') from exc
-            created = oldest(found)
-        elif exc.status in (400, 403):
+            created = _created_unanswered(client, type_, name, exc)
+            return Change(CREATED, None, created, f'Created {describe(created)}; the answer to the creation was lost, '
+                          'and the server listed the integration when read again', changed_options)
+        if exc.status in (400, 403):
             raise write_error(exc, 'create', type_, name=name) from exc
-        else:
-            raise
+        raise
     return Change(CREATED, None, created, f'Created {describe(created)}', changed_options)
+
+
+def _created_unanswered(client, type_, name, exc):
+    """The integration a create whose answer was lost made, read back by name; IntegrationError when it never shows.
+
+    Never create twice: whether the create happened is read from the server, not guessed. A server that gave up
+    answering (a gateway's 504, the client's timeout) may still be saving it, so one read that misses it proves
+    nothing: the name is read again for a while (lost_create_waits).
+    """
+    found = find_by_name(client, name, type_)
+    waits = lost_create_waits(client.timeout)
+    for wait in waits:
+        if found:
+            break
+        client.sleep(wait)
+        found = find_by_name(client, name, type_)
+    if not found:
+        raise IntegrationError(
+            f'The answer to the creation of the {short_type(type_)} integration {name!r} was lost ({exc}), and the server '
+            f'did not list it in the {sum(waits):g} s that followed: it may still be saving it, or it did not create it. '
+            'Nothing else was changed. Run the task again once the server answers normally: it looks the integration up '
+            'by name, so it updates the one the server saved rather than create a second, and creates it only if the '
+            'server has none') from exc
+    return oldest(found)
 
 
 def settle_creation(client, change, desired, same_name, update_token='always', warn=None):
@@ -157,8 +261,16 @@ def create_settled(client, type_, desired, check_mode, update_token='always', wa
     return settle_creation(client, change, desired, find_by_name(client, desired.get('name'), type_), update_token, warn)
 
 
-def update(client, doc, desired, update_token='always', check_mode=False, warn=None):
-    """Update the fields of doc that differ from desired (in check mode, predict the update)."""
+def update(client, doc, desired, update_token='always', check_mode=False, warn=None, read_at=None):
+    """Update the fields of doc that differ from desired (in check mode, predict the update).
+
+    read_at is the RunMemory.mark() taken when doc was read (None: doc is fresh). When the client waited since, doc
+    is read again before the update is planned: every update carries the whole document, so one built on a stale
+    read would revert an edit made meanwhile to a field the task does not set.
+    """
+    memory = memory_of(client)
+    if not check_mode and read_at is not None and memory.stale(read_at):
+        doc = _read_again(client, doc)
     type_ = doc['type']
     compare_token = update_token == 'always' or not doc.get('token')
     if not compare_token:
@@ -188,17 +300,29 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
     msg = f"{'Would update' if check_mode else 'Updated'} {describe(predicted)}: {', '.join(changed_options)}"
     if check_mode:
         return Change(UPDATED, doc, predicted, msg, changed_options, token_changed)
-    payload = update_payload(doc, desired, token)
+    # before: the document the update is built on; current: the server's latest, which the body is built from.
+    state = dict(before=doc, current=doc, read_at=memory.mark())
+
+    def body():
+        if memory.stale(state['read_at']):
+            # The client waited (the rate limiter) before sending this again: build it on what the server holds now.
+            state['before'] = state['current'] = _read_again(client, state['current'])
+            state['read_at'] = memory.mark()
+        current = state['current']
+        kept_token = token if token_changed else current.get('token') or token
+        return update_payload(current, desired, kept_token if type_ == OUTGOING else None)
+
     try:
-        updated = _put_update(client, payload).get('integration') or predicted
+        updated = _put_update(client, memory, body).get('integration') or predicted
     except RocketChatError as exc:
         if exc.answer_lost:
-            # An update carries the whole integration, so sending it again is harmless; first see if it landed.
-            updated = find_integration(client, integration_id=doc['_id'], type_=type_)
-            if updated is None:
-                raise IntegrationError(f'{describe(doc)} disappeared while it was being updated; nothing to update') from exc
+            # An update carries the whole integration, so sending it again is harmless; first see if it landed, and
+            # if not, build it again on what the server holds now.
+            updated = state['current'] = _read_again(client, state['current'])
+            state['read_at'] = memory.mark()
             if differences(updated, desired, compare_token=compare_token):
-                updated = _put_update(client, payload).get('integration') or predicted
+                state['before'] = updated  # it did not land (yet): what the server holds is what this run changes
+                updated = _put_update(client, memory, body).get('integration') or apply_fields(updated, desired)
         elif exc.status in (400, 403):
             raise write_error(exc, 'update', type_, doc) from exc
         else:
@@ -208,29 +332,43 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         # Some Rocket.Chat versions silently drop some changes (for example the post-as user of incoming hooks).
         warn(f"Rocket.Chat accepted the update of {describe(updated)} but did not store: {', '.join(ignored)}; "
              'the next run will try again. Check the server version and its logs')
-    return Change(UPDATED, doc, updated, msg, changed_options, token_changed)
+    return Change(UPDATED, state['before'], updated, msg, changed_options, token_changed)
 
 
-def _put_update(client, payload):
-    """PUT integrations.update; when an older server's schema refuses the body and says what it wants, adapt it.
+def _read_again(client, doc):
+    """doc as the server holds it now; IntegrationError when it was removed meanwhile."""
+    current = get_integration(client, doc['_id'], doc['type'])
+    if current is None:
+        raise IntegrationError(f'{describe(doc)} was removed on the server while this task was updating it; nothing '
+                               'is left to update')
+    return current
 
-    The common case costs one request; a 6.3 server, or a stored field that this server's schema does not know, one
-    or two more.
+
+def _put_update(client, memory, build):
+    """PUT integrations.update with the body build() makes, adapted to what this server's update schema asked for
+    so far; a refusal that says what the schema wants is remembered (RunMemory.learn) and the body sent again.
+
+    The common case costs one request; the task's first refusal one more (two for an outgoing integration that has
+    a stored field this server's schema does not know), and later updates are adapted before they are sent.
     """
-    for _attempt in range(2):
+    for attempt in range(3):
         try:
-            return client.put('integrations.update', payload)
+            return client.put('integrations.update', lambda: memory.adapted(build()))
         except RocketChatError as exc:
-            adapted = adapt_update_payload(payload, exc.error) if exc.status == 400 else None
-            if adapted is None:
+            if attempt == 2 or exc.status != 400 or not memory.learn(build(), exc.error):
                 raise
-            payload = adapted
-    return client.put('integrations.update', payload)
+    return None  # not reached: the last attempt returns or raises
 
 
 def remove(client, doc, check_mode):
     """Remove doc (in check mode, predict it). An UNCHANGED change when someone else removed it first."""
-    if not check_mode and not remove_integration(client, doc):
+    if check_mode:
+        return Change(REMOVED, doc, None, f'Would remove {describe(doc)}')
+    removal = remove_integration(client, doc)
+    if removal == ALREADY_REMOVED:
         # Someone else removed it between our read and our remove: the state is as requested, but not by us.
         return Change(UNCHANGED, doc, None, f'{describe(doc)} was already removed')
-    return Change(REMOVED, doc, None, f'{"Would remove" if check_mode else "Removed"} {describe(doc)}')
+    if removal == REMOVED_ANSWER_LOST:
+        return Change(REMOVED, doc, None, f'Removed {describe(doc)}; the answer to the removal was lost, and the server '
+                      'no longer has the integration')
+    return Change(REMOVED, doc, None, f'Removed {describe(doc)}')

@@ -221,28 +221,48 @@ def find_integration(client, integration_id=None, name=None, target_url=None, ty
     return doc
 
 
-def remove_integration(client, doc):
-    """Remove an integration found by find_integration(). False when it was already gone.
+# What remove_integration() found: the server removed the integration and said so; the answer to this run's removal
+# was lost and the server no longer has it (this run's removal, possibly applied after the answer was given up on);
+# or the integration was gone before this run sent anything.
+REMOVED_ANSWERED, REMOVED_ANSWER_LOST, ALREADY_REMOVED = 'removed', 'removed, answer lost', 'already removed'
 
-    When the answer to the remove is lost, the server is read again: if the integration is gone the remove happened,
-    otherwise it did not, and it is sent once more.
+
+def remove_integration(client, doc):
+    """Remove an integration found by find_integration(); REMOVED_ANSWERED, REMOVED_ANSWER_LOST or ALREADY_REMOVED.
+
+    When the answer to the remove is lost, the server is read again: if the integration is gone, the remove happened.
+    Otherwise it is sent once more; a server still working on the first one then answers that it finds no such
+    integration, or that the integration is invalid (the delete method's own lookup missed it), and either means that
+    this run's removal happened.
     """
     try:
-        return _remove(client, doc)
+        return REMOVED_ANSWERED if _remove(client, doc) else ALREADY_REMOVED
     except RocketChatError as exc:
         if not exc.answer_lost:
             raise
-        if get_integration(client, doc['_id'], doc['type']) is None:
-            return True
-        return _remove(client, doc)
+    if _gone(client, doc):
+        return REMOVED_ANSWER_LOST
+    try:
+        return REMOVED_ANSWERED if _remove(client, doc, after_lost_answer=True) else REMOVED_ANSWER_LOST
+    except RocketChatError as exc:
+        if exc.answer_lost and _gone(client, doc):
+            return REMOVED_ANSWER_LOST
+        raise
 
 
-def _remove(client, doc):
+def _gone(client, doc):
+    return get_integration(client, doc['_id'], doc['type']) is None
+
+
+def _remove(client, doc, after_lost_answer=False):
+    """Send the remove: True when the server removed it, False when it finds no such integration."""
     try:
         client.post('integrations.remove', {'type': doc['type'], 'integrationId': doc['_id']})
     except RocketChatError as exc:
         if is_not_found(exc):
             return False
+        if after_lost_answer and exc.has_error('error-invalid-integration') and _gone(client, doc):
+            return False  # the first removal deleted it between the route's lookup and the delete method's
         if is_permission_error(exc):
             own_only = exc.has_error('error-invalid-integration')
             detail = (f'the user may only remove integrations it created and did not create {describe(doc)}; '

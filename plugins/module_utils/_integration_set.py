@@ -21,6 +21,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._converge imp
     UPDATED,
     Change,
     create,
+    memory_of,
     remove,
     settle_creation,
     update,
@@ -205,6 +206,7 @@ class Outcome:
         self.changes = []  # (entry or None for a purge, Change)
         self.error = None
         self.current = None  # the entry or purge being written, named when a write fails
+        self.read_at = None  # when the scope was read (RunMemory.mark())
 
     @property
     def changed(self):
@@ -255,6 +257,10 @@ class Outcome:
             return text + f" [{doc.get('_id')}]" if counts.get(_key(doc), 0) > 1 else text
 
         before = {label(doc): view(doc) for doc in self.before}
+        for _entry_, change in self.changes:
+            if change.action == UPDATED and label(change.before) in before:
+                # Read again before the update (the task had waited): what it was built on is what it changed.
+                before[label(change.before)] = view(change.before)
         after = dict(before)
         for _entry_, change in self.changes:
             if change.action == REMOVED:
@@ -285,8 +291,10 @@ def converge(client, desired_set, check_mode, warn=None):
     """Bring the server's scope to the desired set: one read, then only the writes needed. Never raises for server
     problems: they end in Outcome.error, with the changes done before it."""
     outcome = Outcome(desired_set, check_mode)
+    memory = memory_of(client)  # counts the waits from here on: an update after one reads its integration again
     try:
         outcome.before, groups = _read_scope_settled(client, desired_set)
+        outcome.read_at = memory.mark()
         _check_duplicates(desired_set, groups)
         # A dry pass first: what only the server's state reveals (an entry it does not have, without what a creation
         # needs) fails the task before the first write. It sends nothing (and warns only when it is the check run),
@@ -317,7 +325,7 @@ def _write(client, outcome, groups, check_mode, warn, changes):
         elif doc is None:
             change = create(client, entry.type_, entry.desired, check_mode)
         else:
-            change = update(client, doc, entry.desired, entry.update_token, check_mode, warn)
+            change = update(client, doc, entry.desired, entry.update_token, check_mode, warn, outcome.read_at)
         changes.append((entry, change))
     if desired_set.purge:
         named = {entry.key for entry in desired_set.entries}

@@ -32,6 +32,7 @@ from .directory import DirectoryApi
 from .errors import ApiError, failure
 from .incoming_methods import IncomingMethods
 from .integrations import IntegrationsRoutes
+from .late_writes import LateWrites
 from .outgoing import OutgoingDispatcher
 from .outgoing_methods import OutgoingMethods
 from .permissions import ANY_INTEGRATION_PERMISSION, OUTGOING_PERMISSIONS
@@ -114,7 +115,8 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
     def __init__(self, store, profile, shutdown_callback=None):
         self.store = store
         self.profile = profile
-        self.control = ControlApi(store, shutdown_callback)
+        self.late_writes = LateWrites(lambda request: self._serve(Call(request, None)).status_code)
+        self.control = ControlApi(store, shutdown_callback, reset_callback=self.late_writes.cancel)
         self.directory = DirectoryApi(store, profile)
         self.outgoing = OutgoingDispatcher(store, self._post_reply, null_writes=profile.null_writes)
         self.started_at = now_iso()
@@ -185,6 +187,8 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
             entry['fault'] = kind
         if kind == 'delay':
             time.sleep(float(fault.get('delay_s', 1.0)))
+        if kind == 'apply_late':
+            return self._answer_before_applying(fault, request, entry)(environ, start_response)
         if kind == 'reset_before':
             self.store.log_request(entry)
             return self._drop_connection(environ)(environ, start_response)
@@ -329,6 +333,21 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
                 pass
         # Writing this to the shut socket fails and the server treats it as a dropped connection.
         return Response(b'', status=500)
+
+    def _answer_before_applying(self, fault, request, entry):
+        """apply_late: the request is applied delay_s seconds from now, after its client got a gateway's 504 page
+        (status, body, content_type as for html) or, with hold_s, nothing: the connection is held that long, then
+        dropped, as when the client's timeout is shorter than the server's work."""
+        self.late_writes.schedule(request, fault.get('delay_s', 1.0), entry)
+        hold = fault.get('hold_s')
+        if hold is not None:
+            self.store.log_request(entry)
+            time.sleep(hold)
+            return self._drop_connection(request.environ)
+        response = self._fault_response(dict(fault, kind='html', status=fault.get('status') or 504), request)
+        entry['status'] = response.status_code
+        self.store.log_request(entry)
+        return response
 
     @staticmethod
     def _fault_response(fault, request):

@@ -11,7 +11,7 @@ import json
 
 from .store import StoreError
 
-FAULT_KINDS = ('status', 'drop_after_processing', 'reset_before', 'delay', 'html', 'non_json', 'redirect')
+FAULT_KINDS = ('status', 'drop_after_processing', 'reset_before', 'delay', 'html', 'non_json', 'redirect', 'apply_late')
 
 
 class ControlError(Exception):
@@ -34,9 +34,10 @@ def _optional(body, key, expected, default=None):
 class ControlApi:
     """Dispatches /_emulator/* requests; returns (status, JSON-able body)."""
 
-    def __init__(self, store, shutdown_callback=None):
+    def __init__(self, store, shutdown_callback=None, reset_callback=None):
         self.store = store
         self.shutdown_callback = shutdown_callback
+        self.reset_callback = reset_callback
         self.handlers = {
             ('GET', '/_emulator/state'): self.state,
             ('POST', '/_emulator/reset'): self.reset,
@@ -77,6 +78,8 @@ class ControlApi:
         return self.store.state()
 
     def reset(self, dummy_body):
+        if self.reset_callback is not None:
+            self.reset_callback()
         self.store.reset()
         return {'success': True}
 
@@ -148,6 +151,9 @@ class ControlApi:
         if times < 1:
             raise ControlError('times must be at least 1')
         delay = _optional(body, 'delay_s', (int, float), 1.0)
+        hold = _optional(body, 'hold_s', (int, float))
+        if delay < 0 or (hold is not None and hold < 0):
+            raise ControlError('delay_s and hold_s must not be negative')
         fault = {
             'route': route,
             'method': method.upper() if method else None,
@@ -155,6 +161,7 @@ class ControlApi:
             'status': _optional(body, 'status', int),
             'times': times,
             'delay_s': float(delay),
+            'hold_s': None if hold is None else float(hold),
             'location': _optional(body, 'location', str),
             'content_type': _optional(body, 'content_type', str),
         }

@@ -92,6 +92,7 @@ class EmulatorServer:
     def stop(self):
         """Stop serving and close the socket; safe to call more than once and from any thread but the server's."""
         with self._stop_lock:
+            self.app.late_writes.cancel()
             if self._server is not None:
                 self._server.shutdown()
                 self._server.server_close()

@@ -74,6 +74,7 @@ class MemoryServer:
     def put(self, endpoint, body):
         assert endpoint == 'integrations.update'
         self.writes += 1
+        body = body() if callable(body) else body  # as RocketChatClient.request takes it
         doc = next(doc for doc in self.docs if doc['_id'] == body['integrationId'])
         # Stricter than a 7.3+ server, which writes null for the fields of its update list that the body leaves out:
         # every stored field the body leaves out becomes null, so only a body that carries everything keeps it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import requests
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, fail, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, diff_of, fail, ok, stored_after
 
 DOC = {'_id': 'in1', 'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': True, 'username': 'rocket.cat',
        'channel': ['#alerts'], 'scriptEnabled': False, 'token': 'hook-secret-77', '_createdAt': '2026-11-27T10:00:00.000Z'}
@@ -49,12 +49,59 @@ def test_lost_answer_to_a_create_that_happened_never_creates_twice(run_module, t
     assert calls(transport).count('POST integrations.create') == 1
 
 
-def test_lost_answer_to_a_create_that_did_not_happen_fails_without_retrying(run_module, transport):
+def test_lost_answer_to_a_create_the_server_was_still_saving_finds_it_on_a_later_read(run_module, transport, sleeps):
+    # The server gave up answering (the client's timeout) but saved the integration a moment later.
+    transport.on('GET', 'integrations.list', listing(), listing(), listing(DOC))
+    transport.on('POST', 'integrations.create', requests.exceptions.ReadTimeout('read timed out'))
+    result, failed = run_module(module.main, ARGS)
+    assert not failed and result['changed'] is True and result['integration']['_id'] == 'in1'
+    assert 'the answer to the creation was lost' in result['msg']
+    assert calls(transport).count('POST integrations.create') == 1 and sleeps == [1]
+
+
+def test_lost_answer_to_a_create_that_never_shows_fails_saying_what_is_known(run_module, transport, sleeps):
     transport.on('GET', 'integrations.list', listing())
     transport.on('POST', 'integrations.create', GATEWAY)
     result, failed = run_module(module.main, ARGS)
-    assert failed and 'nothing was created' in result['msg'] and 'Run the task again' in result['msg']
+    assert failed and 'it may still be saving it, or it did not create it' in result['msg']
+    assert 'looks the integration up by name' in result['msg'] and 'nothing was created' not in result['msg']
     assert calls(transport).count('POST integrations.create') == 1
+    # Read again for 15 s (less when the task's timeout is shorter), waits doubling.
+    assert sleeps == [1, 2, 4, 8] and calls(transport).count('GET integrations.list') == 6
+
+
+def test_the_reads_after_a_lost_create_are_bounded_by_the_task_timeout(run_module, transport, sleeps):
+    transport.on('GET', 'integrations.list', listing())
+    transport.on('POST', 'integrations.create', GATEWAY)
+    result, failed = run_module(module.main, dict(ARGS, timeout=5))
+    assert failed and 'in the 5 s that followed' in result['msg'] and sleeps == [1, 2, 2]
+
+
+def test_a_remove_retried_while_the_server_still_removes_it_reports_this_runs_removal(run_module, transport):
+    # The first remove's answer is lost while the server is still working on it: the integration is still listed,
+    # and the retry finds it gone.
+    transport.on('GET', 'integrations.get', ok(integration=DOC))
+    transport.on('POST', 'integrations.remove', GATEWAY, fail(400, 'No integration found.'))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='in1', state='absent'))
+    assert not failed and result['changed'] is True
+    assert 'the answer to the removal was lost' in result['msg'] and 'already removed' not in result['msg']
+    assert calls(transport).count('POST integrations.remove') == 2
+
+
+def test_a_retried_remove_that_meets_the_first_one_deleting_reports_this_runs_removal(run_module, transport):
+    transport.on('GET', 'integrations.get', ok(integration=DOC), ok(integration=DOC),
+                 fail(400, 'The integration does not exists.'))
+    transport.on('POST', 'integrations.remove', LOST,
+                 fail(400, 'Invalid integration [error-invalid-integration]', 'error-invalid-integration'))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='in1', state='absent'))
+    assert not failed and result['changed'] is True and 'the answer to the removal was lost' in result['msg']
+
+
+def test_a_remove_that_was_already_done_by_someone_else_is_no_change(run_module, transport):
+    transport.on('GET', 'integrations.get', ok(integration=DOC))
+    transport.on('POST', 'integrations.remove', fail(400, 'No integration found.'))
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='in1', state='absent'))
+    assert not failed and result['changed'] is False and 'was already removed' in result['msg']
 
 
 def test_lost_answer_to_an_update_that_landed_is_not_sent_again(run_module, transport):
@@ -73,6 +120,20 @@ def test_lost_answer_to_an_update_that_did_not_land_is_sent_again(run_module, tr
     result, failed = run_module(module.main, dict(ARGS, emoji=':x:'))
     assert not failed and result['changed'] is True
     assert calls(transport).count('PUT integrations.update') == 2
+
+
+def test_an_update_sent_again_after_a_lost_answer_carries_what_the_server_holds_then(run_module, transport):
+    edited = dict(DOC, alias='set in the web UI')  # edited while the first update's answer was lost
+    transport.on('GET', 'integrations.list', listing(DOC))
+    transport.on('PUT', 'integrations.update', GATEWAY, stored_after(edited))
+    transport.on('GET', 'integrations.get', ok(integration=edited))
+    result, failed = run_module(module.main, dict(ARGS, emoji=':x:', _ansible_diff=True))
+    assert not failed and result['changed'] is True and result['changed_options'] == ['emoji']
+    first, again = [c['body'] for c in transport.calls if c['method'] == 'PUT']
+    assert 'alias' not in first and again['alias'] == 'set in the web UI' and again['emoji'] == ':x:'
+    assert result['integration']['alias'] == 'set in the web UI'
+    diff = diff_of(result)  # the alias was not this run's change: the diff shows it on both sides
+    assert diff['before']['alias'] == diff['after']['alias'] == 'set in the web UI'
 
 
 def test_parallel_creators_keep_the_oldest_and_remove_their_own_copy(run_module, transport):
