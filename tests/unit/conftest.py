@@ -199,9 +199,8 @@ def module_args(args):
             yield
 
 
-@pytest.fixture
-def run_module(monkeypatch):
-    """run_module(main, args) -> (result, failed): run a module's main() and return what it exited with."""
+def module_runner(monkeypatch):
+    """run(main, args) -> (result, failed): runs a module's main() and returns what it exited with (and warned)."""
     warnings = []
 
     def with_warnings(result):
@@ -228,6 +227,12 @@ def run_module(monkeypatch):
         return info.value.result, info.value.failed
 
     return run
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """run_module(main, args) -> (result, failed): run a module's main() and return what it exited with."""
+    return module_runner(monkeypatch)
 
 
 def diff_of(result):
