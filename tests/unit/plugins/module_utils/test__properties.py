@@ -74,9 +74,10 @@ EXTRA_KEYS = st.dictionaries(
     st.one_of(st.none(), st.just([]), st.just(''), TEXT, st.dictionaries(WORD, TEXT, max_size=2)), max_size=6)
 
 
-# What Rocket.Chat sets itself on create and update (API reference §4.1): never part of an update body.
+# What Rocket.Chat sets itself on create and update (core-typings IIntegration; tests/emulator/README.md, section 4):
+# never part of an update body.
 SERVER_MANAGED = frozenset(('_id', '_createdAt', '_updatedAt', '_createdBy', 'userId', 'scriptCompiled', 'scriptError'))
-# Rocket.Chat's outgoingEvents (API reference §4.2): only sendMessage uses trigger words; the others drop them.
+# Rocket.Chat's outgoingEvents.ts (section 4): only sendMessage uses trigger words; the others drop them.
 TRIGGER_WORD_EVENTS = ('sendMessage',)
 
 
@@ -96,7 +97,7 @@ def expected_after_update(stored, desired, token):
         if option == 'channel':
             value = [room.strip() for room in value]
         elif option == 'retry_delay':
-            value = value.lower()  # lower-cased by the server (API reference §4.2)
+            value = value.lower()  # lower-cased by validateOutgoingIntegration.ts (section 4)
         expected[api_key(option)] = value
     if stored['type'] == OUTGOING:
         expected['token'] = token
