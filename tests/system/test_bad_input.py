@@ -142,4 +142,3 @@ def test_look_alikes_and_odd_names_touch_nothing(run_inprocess, seeded, case, ar
     result, failed = run_inprocess(dict(args, **connection))
     assert not failed and result['changed'] is False
     assert snapshot(rocket) == before
-

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
