@@ -98,26 +98,12 @@ def module_main(ansible_env):
 
 @pytest.fixture
 def run_inprocess(module_main, monkeypatch):
+    """run_inprocess(args) -> (result, failed), with the unit tests' runner and no ROCKETCHAT_* variable of the caller."""
     main, helpers = module_main
-    from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
-
-    def exit_json(self, **result):  # pylint: disable=unused-argument
-        raise helpers.ModuleExit(result, False)
-
-    def fail_json(self, msg, **result):  # pylint: disable=unused-argument
-        raise helpers.ModuleExit(dict(result, msg=msg), True)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     for var in ('ROCKETCHAT_URL', 'ROCKETCHAT_USER_ID', 'ROCKETCHAT_AUTH_TOKEN', 'ROCKETCHAT_USERNAME', 'ROCKETCHAT_PASSWORD'):
         monkeypatch.delenv(var, raising=False)
-
-    def run(args):
-        with helpers.module_args({key: value for key, value in args.items() if value is not None}):
-            with pytest.raises(helpers.ModuleExit) as info:
-                main()
-        return info.value.result, info.value.failed
-    return run
+    run = helpers.module_runner(monkeypatch)
+    return lambda args: run(main, {key: value for key, value in args.items() if value is not None})
 
 
 @pytest.fixture
@@ -156,7 +142,3 @@ def test_look_alikes_and_odd_names_touch_nothing(run_inprocess, seeded, case, ar
     result, failed = run_inprocess(dict(args, **connection))
     assert not failed and result['changed'] is False
     assert snapshot(rocket) == before
-
-
-def test_the_table_is_large_enough():
-    assert len(CASES) + len(CONNECTION_CASES) >= 40

@@ -237,6 +237,11 @@ def test_every_scenario_gives_the_same_result_both_ways(ansible, rocket8, tmp_pa
     assert "argument 'timeout' is of type str" in inproc['bad_type']['msg'] and inproc['bad_type']['failed']
     assert inproc['unknown_id']['failed'] and 'does not exist' in inproc['unknown_id']['msg']
     assert inproc['wrong_password']['failed'] and 'api_password' in inproc['wrong_password']['msg']
+    assert inproc['conflicting']['failed'] and not inproc['conflicting']['changed']
+    assert 'Give exactly one of integration_id, name and target_url' in inproc['conflicting']['msg']
+    assert inproc['set']['changed'] and [entry['name'] for entry in inproc['set']['created']] == ['parity-set-in']
+    assert [(entry['name'], entry['changed_options']) for entry in inproc['set']['updated']] == [('parity-in', ['alias'])]
+    assert inproc['set']['removed'] == [] and inproc['set']['unchanged'] == []
     # The environment keyword and the controller's environment both reach the connection options' fallbacks.
     assert shown_inproc['info']['invocation']['module_args']['api_url'] == rocket8.emu.url
     assert shown_inproc['info']['invocation']['module_args']['timeout'] == 17

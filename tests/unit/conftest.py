@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
 import requests
@@ -88,25 +88,67 @@ def fail(status, error, error_type=None, **extra):
     return dict(status=status, json_body=body)
 
 
+def listing(*docs):
+    """A one-page answer to integrations.list holding docs."""
+    return ok(integrations=list(docs), offset=0, items=len(docs), count=len(docs), total=len(docs))
+
+
 # What an update never writes: the server's own keys (and the _-prefixed metadata), and an incoming hook's token.
 NEVER_UPDATED = ('type', 'userId', 'scriptCompiled', 'scriptError')
 
 
-def stored_after(doc):
-    """An answer to integrations.update: doc with the body applied, as the server stores it (channel as a list).
+def updated_doc(doc, body):
+    """doc as stored after integrations.update with body (channel strings split into lists, as the server stores them).
 
     Stricter than a 7.3+ server, which writes null for the fields of its update list that the body leaves out: every
     stored field the body leaves out becomes null, so a test of the result proves that the body carried it.
     """
-    def answer(call):
-        body = {key: value for key, value in call['body'].items() if key != 'integrationId'}
-        if isinstance(body.get('channel'), str):
-            body['channel'] = [part for part in body['channel'].split(',') if part]
-        kept = {key: (value if key.startswith('_') or key in NEVER_UPDATED
-                      or (key == 'token' and doc.get('type') == 'webhook-incoming') else None)
-                for key, value in doc.items()}
-        return ok(integration=dict(kept, **body))
-    return answer
+    kept = {key: (value if key.startswith('_') or key in NEVER_UPDATED
+                  or (key == 'token' and doc.get('type') == 'webhook-incoming') else None)
+            for key, value in doc.items()}
+    written = {key: value for key, value in body.items() if key != 'integrationId'}
+    if isinstance(written.get('channel'), str):
+        written['channel'] = [part.strip() for part in written['channel'].split(',') if part.strip()]
+    return dict(kept, **written)
+
+
+def stored_after(doc):
+    """An answer to integrations.update: doc as updated_doc stores it after the request's body."""
+    return lambda call: ok(integration=updated_doc(doc, call['body']))
+
+
+def spellings(secret):
+    """The ways a secret can show up in text: as is, trimmed of a stray newline or blank, JSON- and PHP-escaped,
+    URL-quoted, and as Python's repr writes it."""
+    forms = {secret, secret.strip(), json.dumps(secret)[1:-1], json.dumps(secret)[1:-1].replace('/', '\\/'),
+             quote(secret, safe=''), quote_plus(secret), repr(secret)[1:-1]}
+    return {form for form in forms if form}
+
+
+def assert_no_secrets(result, secrets, webhook_urls=()):
+    """No spelling of any secret (and of the API token of TOKEN_ARGS) anywhere in result, keys included, except as the
+    value of a webhook_url key that is one of webhook_urls: the addresses the task asked for, each of which must be
+    there."""
+    forms = set().union(*(spellings(secret) for secret in tuple(secrets) + (TOKEN_ARGS['api_token'],)))
+    seen = set()
+
+    def check(value, key=None):
+        if key == 'webhook_url' and value in webhook_urls:
+            seen.add(value)
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                check(str(name))
+                check(item, name)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                check(item)
+        else:
+            text = value if isinstance(value, str) else json.dumps(value)
+            leaked = [form for form in forms if form in text]
+            assert not leaked, f'a secret in the result at {key!r}: {text[:200]}'
+
+    check(result)
+    assert seen == set(webhook_urls), f'webhook URLs asked for but not returned: {set(webhook_urls) - seen}'
 
 
 @pytest.fixture
@@ -157,9 +199,8 @@ def module_args(args):
             yield
 
 
-@pytest.fixture
-def run_module(monkeypatch):
-    """run_module(main, args) -> (result, failed): run a module's main() and return what it exited with."""
+def module_runner(monkeypatch):
+    """run(main, args) -> (result, failed): runs a module's main() and returns what it exited with (and warned)."""
     warnings = []
 
     def with_warnings(result):
@@ -186,6 +227,12 @@ def run_module(monkeypatch):
         return info.value.result, info.value.failed
 
     return run
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """run_module(main, args) -> (result, failed): run a module's main() and return what it exited with."""
+    return module_runner(monkeypatch)
 
 
 def diff_of(result):

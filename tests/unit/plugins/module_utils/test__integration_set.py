@@ -18,7 +18,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._client impor
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import FIELD_ARGUMENT_SPEC
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import INCOMING, OUTGOING
 from ansible_collections.community.rocketchat.plugins.module_utils._integration_set import converge, plan
-from ansible_collections.community.rocketchat.tests.unit.conftest import NEVER_UPDATED
+from ansible_collections.community.rocketchat.tests.unit.conftest import updated_doc
 
 NAMES = ['ci-a', 'ci-b', 'ci-c', 'old-ci-a', 'CI-a', 'dev']
 ROOMS = ['#general', '#ops', '@alice']
@@ -75,14 +75,9 @@ class MemoryServer:
         assert endpoint == 'integrations.update'
         self.writes += 1
         body = body() if callable(body) else body  # as RocketChatClient.request takes it
-        doc = next(doc for doc in self.docs if doc['_id'] == body['integrationId'])
-        # Stricter than a 7.3+ server, which writes null for the fields of its update list that the body leaves out:
-        # every stored field the body leaves out becomes null, so only a body that carries everything keeps it.
-        for key in doc:
-            if key not in body and not key.startswith('_') and key not in NEVER_UPDATED and not (
-                    key == 'token' and doc['type'] == INCOMING):
-                doc[key] = None
-        return {'integration': copy.deepcopy(self._store(body, doc))}
+        index = next(index for index, doc in enumerate(self.docs) if doc['_id'] == body['integrationId'])
+        self.docs[index] = updated_doc(self.docs[index], copy.deepcopy(body))
+        return {'integration': copy.deepcopy(self.docs[index])}
 
     def get(self, endpoint, params=None):
         raise AssertionError(f'converge does not need {endpoint} {params}')

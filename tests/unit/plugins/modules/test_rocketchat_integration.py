@@ -5,16 +5,15 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, diff_of, fail, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, assert_no_secrets, diff_of, fail, listing, ok
 
 HOOK_TOKEN = 'incoming-hook-secret-Zq81x0TkP4m2'
 OUT_TOKEN = 'outgoing-hook-secret-Yw55b3'
 PASSWORD = 'unit-secret-password-91b2'
+SECRETS = (HOOK_TOKEN, OUT_TOKEN, PASSWORD)
 
 
 def incoming(_id='in1', name='Alerts', **extra):
@@ -29,22 +28,12 @@ def outgoing(_id='out1', name='CI', urls=('https://ci.example.com/hook',), **ext
                  'token': OUT_TOKEN, '_createdBy': {'_id': 'uid-1', 'username': 'admin'}}, **extra)
 
 
-def listing(*docs):
-    return ok(integrations=list(docs), offset=0, items=len(docs), count=len(docs), total=len(docs))
-
-
 def args(**extra):
     return dict(TOKEN_ARGS, state='absent', **extra)
 
 
 def run_absent(run_module, **extra):
     return run_module(module.main, args(**extra))
-
-
-def assert_no_secrets(result):
-    text = json.dumps(result)
-    for secret in (HOOK_TOKEN, OUT_TOKEN, TOKEN_ARGS['api_token'], PASSWORD):
-        assert secret not in text
 
 
 def removes(transport):
@@ -62,7 +51,7 @@ def test_remove_by_id_learns_the_type_and_masks_the_token(run_module, transport)
     assert diff_of(result) == {'after': {}, 'before': {
         'type': 'incoming', 'integration_id': 'in1', 'name': 'Alerts', 'enabled': True, 'channel': ['#general'],
         'username': 'rocket.cat', 'script_enabled': False}}
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_remove_by_id_that_is_gone_is_unchanged_after_one_request(run_module, transport):
@@ -79,7 +68,7 @@ def test_remove_by_id_with_the_wrong_type_fails_and_removes_nothing(run_module, 
     assert failed and removes(transport) == []
     assert 'nothing was changed' in result['msg'] and stored['_id'] in result['msg']
     assert f"type: {stored['type'].split('-')[1]}" in result['msg']
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_remove_by_name_matches_the_exact_case_sensitive_name_only(run_module, transport):
@@ -173,7 +162,7 @@ def test_permission_failures_on_remove_name_the_permission(run_module, transport
     transport.on('POST', 'integrations.remove', answer)
     result, failed = run_absent(run_module, integration_id='in1')
     assert failed and fragment in result['msg'] and 'Nothing was changed' in result['msg']
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_permission_failure_on_list_names_the_permission(run_module, transport):
@@ -194,7 +183,7 @@ def test_bad_token_says_which_options_to_check(run_module, transport):
         'success': False, 'status': 'error', 'error': 'You must be logged in to do this.', 'message': 'You must be logged in to do this.'}))
     result, failed = run_absent(run_module, integration_id='in1')
     assert failed and result['status'] == 401 and 'api_token' in result['msg'] and 'api_user_id' in result['msg']
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def password_args(**extra):
@@ -207,7 +196,7 @@ def test_password_login_is_logged_out_after_success(run_module, transport):
     transport.on('POST', 'logout', ok(status='success'))
     result, failed = run_module(module.main, password_args(integration_id='x'))
     assert not failed and transport.endpoints() == ['POST login', 'GET integrations.get', 'POST logout']
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_password_login_is_logged_out_after_a_failure(run_module, transport):
@@ -224,7 +213,7 @@ def test_two_factor_user_is_told_to_use_a_personal_access_token(run_module, tran
     result, failed = run_module(module.main, password_args(integration_id='x'))
     assert failed and 'personal access token' in result['msg'] and 'api_token' in result['msg']
     assert transport.endpoints() == ['POST login']
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_wrong_password_names_the_options(run_module, transport):
@@ -232,7 +221,7 @@ def test_wrong_password_names_the_options(run_module, transport):
         'success': False, 'status': 'error', 'error': 'Unauthorized', 'message': 'Unauthorized'}))
     result, failed = run_module(module.main, password_args(integration_id='x'))
     assert failed and 'api_username' in result['msg'] and 'api_password' in result['msg']
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_connection_options_come_from_the_environment(run_module, transport, monkeypatch):

@@ -8,17 +8,13 @@ from __future__ import annotations
 import requests
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, diff_of, fail, ok, stored_after
+from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, diff_of, fail, listing, ok, stored_after
 
 DOC = {'_id': 'in1', 'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': True, 'username': 'rocket.cat',
        'channel': ['#alerts'], 'scriptEnabled': False, 'token': 'hook-secret-77', '_createdAt': '2026-11-27T10:00:00.000Z'}
 ARGS = dict(TOKEN_ARGS, type='incoming', name='Alerts', channel=['#alerts'], username='rocket.cat')
 LOST = requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected')
 GATEWAY = dict(status=502, text='<html>Bad Gateway</html>', headers={'Content-Type': 'text/html'})
-
-
-def listing(*docs):
-    return ok(integrations=list(docs), offset=0, items=len(docs), count=len(docs), total=len(docs))
 
 
 def calls(transport):

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration_info as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, fail, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, fail, listing, ok
 
 SECRET = 'outgoing-secret-adopt-5521'
 
@@ -26,10 +26,6 @@ def incoming(_id, name):
             'channel': ['#general'], 'username': 'rocket.cat', 'enabled': False, 'scriptEnabled': False}
 
 
-def page(docs):
-    return ok(integrations=docs, offset=0, items=len(docs), count=len(docs), total=len(docs))
-
-
 def history(rows, total=None):
     return ok(history=rows, offset=0, items=len(rows), count=len(rows), total=len(rows) if total is None else total)
 
@@ -38,14 +34,14 @@ SERVER = [out('o1', 'ci-deploy'), out('o2', 'CI-other'), incoming('i1', 'ci-aler
 
 
 def test_name_prefix_is_an_exact_case_sensitive_scope_narrowed_by_the_server(run_module, transport):
-    transport.on('GET', 'integrations.list', page(SERVER))
+    transport.on('GET', 'integrations.list', listing(*SERVER))
     result, failed = run_module(module.main, dict(TOKEN_ARGS, name_prefix='ci-'))
     assert not failed and [d['_id'] for d in result['integrations']] == ['o1', 'i1']
     assert transport.calls[0]['params']['name'] == 'ci-'
 
 
 def test_declaration_is_the_entries_rocketchat_integrations_takes_without_secrets(run_module, transport):
-    transport.on('GET', 'integrations.list', page(SERVER))
+    transport.on('GET', 'integrations.list', listing(*SERVER))
     result, failed = run_module(module.main, dict(TOKEN_ARGS, name_prefix='ci-', format='declaration',
                                                   _ansible_check_mode=True))
     assert not failed and result['changed'] is False
@@ -59,7 +55,7 @@ def test_declaration_is_the_entries_rocketchat_integrations_takes_without_secret
 
 
 def test_declaration_of_duplicates_fails_naming_them(run_module, transport):
-    transport.on('GET', 'integrations.list', page([out('o1', 'ci-deploy'), out('o9', 'ci-deploy')]))
+    transport.on('GET', 'integrations.list', listing(out('o1', 'ci-deploy'), out('o9', 'ci-deploy')))
     result, failed = run_module(module.main, dict(TOKEN_ARGS, format='declaration'))
     assert failed and "outgoing 'ci-deploy': o1, o9" in result['msg']
 
@@ -77,7 +73,7 @@ def test_options_that_cannot_work_fail_before_any_request(run_module, transport,
 
 
 def test_history_adds_the_latest_deliveries_of_each_outgoing_integration(run_module, transport):
-    transport.on('GET', 'integrations.list', page(SERVER[:3]))
+    transport.on('GET', 'integrations.list', listing(*SERVER[:3]))
     rows = [{'_id': f'h{n}', 'step': 'after-http-call', 'event': 'sendMessage', 'httpResult': json.dumps('{}'),
              'integration': out('o1', 'ci-deploy'), 'data': {'token': SECRET}, '_createdAt': f'2026-12-01T0{n}:00:00Z'}
             for n in range(3)]
@@ -93,7 +89,7 @@ def test_history_adds_the_latest_deliveries_of_each_outgoing_integration(run_mod
 
 
 def test_history_without_an_outgoing_permission_says_which_is_needed(run_module, transport):
-    transport.on('GET', 'integrations.list', page(SERVER[:1]))
+    transport.on('GET', 'integrations.list', listing(*SERVER[:1]))
     transport.on('GET', 'integrations.history', fail(403, 'User does not have the permissions required for this '
                                                           'action [error-unauthorized]'))
     result, failed = run_module(module.main, dict(TOKEN_ARGS, history=5))

@@ -13,11 +13,13 @@ from ansible.module_utils import basic
 
 from ansible_collections.community.rocketchat.plugins.module_utils import _converge
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integrations as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, diff_of, fail, ok, stored_after
+from ansible_collections.community.rocketchat.tests.unit.conftest import (
+    BASE_URL, TOKEN_ARGS, assert_no_secrets, diff_of, fail, listing, ok, stored_after)
 
 HOOK_TOKEN = 'incoming-hook-secret-Ab12Cd34Ef56'
 OUT_TOKEN = 'outgoing-hook-secret-Gh78Ij90'
 NEW_TOKEN = 'outgoing-hook-secret-NEW-Kl12'
+SECRETS = (HOOK_TOKEN, OUT_TOKEN, NEW_TOKEN)
 
 
 def outgoing_doc(id_, name, **extra):
@@ -44,10 +46,6 @@ def outgoing_item(name, **extra):
 CI_SCOPE = dict(TOKEN_ARGS, type='outgoing', name_prefix='ci-', purge=True)
 
 
-def listing(*docs):
-    return ok(integrations=list(docs), offset=0, items=len(docs), count=len(docs), total=len(docs))
-
-
 def writes(transport):
     return [(c['method'], c['endpoint'], c['body'].get('integrationId') or c['body'].get('name'))
             for c in transport.calls if c['method'] in ('POST', 'PUT')]
@@ -55,12 +53,6 @@ def writes(transport):
 
 def names(entries):
     return [entry['name'] for entry in entries]
-
-
-def assert_no_secrets(result):
-    text = json.dumps(result)
-    for secret in (HOOK_TOKEN, OUT_TOKEN, NEW_TOKEN, TOKEN_ARGS['api_token']):
-        assert secret not in text.replace(f'/{HOOK_TOKEN}"', '/<webhook token>"')
 
 
 @pytest.mark.parametrize('args, message', [
@@ -93,7 +85,9 @@ def test_bad_input_fails_before_any_request(run_module, transport, args, message
 def test_converge_reads_once_writes_what_differs_and_purges_inside_the_scope_only(run_module, transport):
     server = [outgoing_doc('o001', 'ci-keep'), outgoing_doc('o002', 'ci-change'), outgoing_doc('o003', 'ci-stale'),
               # The server's substring name filter returns these too; they are outside the scope.
-              outgoing_doc('o004', 'old-ci-x'), outgoing_doc('o005', 'CI-upper')]
+              outgoing_doc('o004', 'old-ci-x'), outgoing_doc('o005', 'CI-upper'),
+              # A server that ignores the type filter returns this one too: another type, with a hook token.
+              incoming_doc('i007', 'ci-hook')]
     created = outgoing_doc('o006', 'ci-new')
     transport.on('GET', 'integrations.list', listing(*server), listing(*server[:3], created, *server[3:]))
     transport.on('POST', 'integrations.create', ok(integration=created))
@@ -113,7 +107,7 @@ def test_converge_reads_once_writes_what_differs_and_purges_inside_the_scope_onl
     assert result['removed'] == [dict(name='ci-stale', type='outgoing', integration_id='o003', purged=True)]
     assert result['unchanged'] == [dict(name='ci-keep', type='outgoing', integration_id='o001')]
     assert result['msg'] == 'Created 1, updated 1, removed 1 (1 by purge); 1 unchanged'
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_converged_server_costs_one_request_and_reports_no_change(run_module, transport):
@@ -127,7 +121,7 @@ def test_converged_server_costs_one_request_and_reports_no_change(run_module, tr
     assert transport.calls[0]['params'] == {'count': '100', 'offset': '0'}
     assert result['unchanged'] == [dict(name='ci-a', type='outgoing', integration_id='o001'),
                                    dict(name='Alerts', type='incoming', integration_id='i001')]
-    assert HOOK_TOKEN not in json.dumps(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_without_purge_unlisted_integrations_survive(run_module, transport):
@@ -175,7 +169,7 @@ def test_check_mode_predicts_the_real_run_and_writes_nothing(run_module, transpo
 
 
 def test_diff_shows_the_whole_scope_with_tokens_masked(run_module, transport):
-    server = [outgoing_doc('o001', 'ci-a'), outgoing_doc('o002', 'ci-b')]
+    server = [outgoing_doc('o001', 'ci-a'), outgoing_doc('o002', 'ci-b'), incoming_doc('i003', 'ci-hook')]
     transport.on('GET', 'integrations.list', listing(*server))
     transport.on('PUT', 'integrations.update', ok(integration=dict(server[0], token=NEW_TOKEN)))
     items = [outgoing_item('ci-a', token=NEW_TOKEN), outgoing_item('ci-b')]
@@ -186,7 +180,7 @@ def test_diff_shows_the_whole_scope_with_tokens_masked(run_module, transport):
     assert diff['before']['ci-a (outgoing)']['token'] == '********'
     assert diff['after']['ci-a (outgoing)']['token'] == '******** (changed)'
     assert diff['before']['ci-b (outgoing)'] == diff['after']['ci-b (outgoing)']
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 # Created a day apart: duplicates, not copies that parallel runs are settling.
@@ -244,7 +238,7 @@ def test_item_tokens_are_no_log_values(run_module, transport, monkeypatch):
 
 
 def test_a_refused_write_fails_and_reports_what_was_done_before(run_module, transport):
-    transport.on('GET', 'integrations.list', listing())
+    transport.on('GET', 'integrations.list', listing(incoming_doc('i009', 'ci-hook')))
     transport.on('POST', 'integrations.create', ok(integration=outgoing_doc('o001', 'ci-a')),
                  fail(403, 'User does not have the permissions required for this action [error-unauthorized]'))
     items = [outgoing_item('ci-a'), outgoing_item('ci-b'), outgoing_item('ci-c')]
@@ -257,7 +251,7 @@ def test_a_refused_write_fails_and_reports_what_was_done_before(run_module, tran
     assert 'Nothing was changed' not in result['msg']
     assert result['created'] == [dict(name='ci-a', type='outgoing', integration_id='o001')]
     assert [w[2] for w in writes(transport)] == ['ci-a', 'ci-b']  # stopped at the first refusal
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_a_parallel_creator_of_the_same_name_is_settled_on_the_oldest(run_module, transport):
@@ -405,15 +399,16 @@ def test_webhook_urls_of_created_updated_and_unchanged_incoming_entries_when_ask
     assert result['unchanged'] == [dict(name='Alerts', type='incoming', integration_id='i001',
                                         webhook_url=f'{BASE_URL}/hooks/i001/{HOOK_TOKEN}'),
                                    dict(name='ci-a', type='outgoing', integration_id='o003')]
-    assert OUT_TOKEN not in json.dumps(result)
+    assert_no_secrets(result, SECRETS + (new_token,), webhook_urls=[
+        f'{BASE_URL}/hooks/i004/{new_token}', f'{BASE_URL}/hooks/i002/{HOOK_TOKEN}', f'{BASE_URL}/hooks/i001/{HOOK_TOKEN}'])
 
 
 def test_no_webhook_url_and_no_hook_token_without_return_webhook_url(run_module, transport):
     new_token = script_hooks(transport)
     result, failed = run_module(module.main, dict(TOKEN_ARGS, integrations=HOOKS, _ansible_diff=True))
     assert not failed and result['changed'] is True
-    text = json.dumps(result)
-    assert 'webhook_url' not in text and HOOK_TOKEN not in text and new_token not in text and OUT_TOKEN not in text
+    assert 'webhook_url' not in json.dumps(result)
+    assert_no_secrets(result, SECRETS + (new_token,))
 
 
 def test_no_webhook_url_in_a_failed_result_even_when_asked(run_module, transport):
@@ -423,7 +418,8 @@ def test_no_webhook_url_in_a_failed_result_even_when_asked(run_module, transport
     result, failed = run_module(module.main, dict(TOKEN_ARGS, integrations=items, return_webhook_url=True))
     assert failed and 'Invalid Channel' in result['msg']
     assert result['unchanged'] == [dict(name='Alerts', type='incoming', integration_id='i001')]
-    assert 'webhook_url' not in json.dumps(result) and HOOK_TOKEN not in json.dumps(result)
+    assert 'webhook_url' not in json.dumps(result)
+    assert_no_secrets(result, SECRETS)
 
 
 # -- Outgoing tokens ---------------------------------------------------------------------------------------
