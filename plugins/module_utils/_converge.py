@@ -36,6 +36,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     remove_integration,
     short_type,
 )
+from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import check_created, check_updated
 
 CREATED, UPDATED, UNCHANGED, REMOVED = 'created', 'updated', 'unchanged', 'removed'
 SKIP_TRANSPILE_SINCE = (8, 4)
@@ -125,6 +126,7 @@ def create(client, type_, desired, check_mode):
             raise write_error(exc, 'create', type_, name=name) from exc
         else:
             raise
+    created = check_created(client, created, predicted)
     return Change(CREATED, None, created, f'Created {describe(created)}', changed_options)
 
 
@@ -203,6 +205,7 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
             raise write_error(exc, 'update', type_, doc) from exc
         else:
             raise
+    updated = check_updated(client, doc, updated, predicted, changed_options, _put_update, warn)
     ignored = differences(updated, desired, compare_token=compare_token)
     if ignored and warn:
         # Some Rocket.Chat versions silently drop some changes (for example the post-as user of incoming hooks).

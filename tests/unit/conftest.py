@@ -92,6 +92,15 @@ def fail(status, error, error_type=None, **extra):
 NEVER_UPDATED = ('type', 'userId', 'scriptCompiled', 'scriptError')
 
 
+def judge_script(doc):
+    """doc with the verdict a Rocket.Chat 8.x write stores on an enabled script (compileIntegrationScript): here every
+    script compiles, so scriptCompiled is set and scriptError unset. Returns doc."""
+    if doc.get('scriptEnabled') is True and str(doc.get('script') or '').strip():
+        doc['scriptCompiled'] = doc['script']
+        doc.pop('scriptError', None)
+    return doc
+
+
 def stored_after(doc):
     """An answer to integrations.update: doc with the body applied, as the server stores it (channel as a list).
 
@@ -105,7 +114,7 @@ def stored_after(doc):
         kept = {key: (value if key.startswith('_') or key in NEVER_UPDATED
                       or (key == 'token' and doc.get('type') == 'webhook-incoming') else None)
                 for key, value in doc.items()}
-        return ok(integration=dict(kept, **body))
+        return ok(integration=judge_script(dict(kept, **body)))
     return answer
 
 
