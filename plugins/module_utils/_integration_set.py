@@ -45,7 +45,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     webhook_url,
 )
 from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import (
-    FAILED,
+    REJECTED,
     ScriptRejected,
     rejections_text,
 )
@@ -245,7 +245,7 @@ class Outcome:
             shown['integration_id'] = doc['_id']
         if change.action == UPDATED:
             shown['changed_options'] = change.changed_options
-        if change.action == FAILED:
+        if change.action == REJECTED:
             shown.update(script_error=dict(self.rejected)[entry].script_error, changed=change.changed, msg=change.msg)
         if change.action == REMOVED:
             shown['purged'] = entry is None
@@ -278,7 +278,7 @@ class Outcome:
         with_urls adds the incoming integrations' webhook URLs (secrets); never to the result of a failed run.
         """
         with_urls = with_urls and self.error is None and not self.rejected
-        lists = {CREATED: [], UPDATED: [], REMOVED: [], UNCHANGED: [], FAILED: []}
+        lists = {CREATED: [], UPDATED: [], REMOVED: [], UNCHANGED: [], REJECTED: []}
         for entry, change in self.changes:
             if entry is None and change.action == UNCHANGED:
                 continue  # a purge found the integration already removed by someone else
@@ -335,7 +335,7 @@ def _write(client, outcome, groups, check_mode, warn, changes):
                 change = update(client, doc, entry.desired, entry.update_token, check_mode, warn)
         except ScriptRejected as exc:
             # A script the server cannot compile fails this entry only (its write was undone); the others go on.
-            change = Change(FAILED, exc.before, exc.after, str(exc), changed=exc.changed)
+            change = Change(REJECTED, exc.before, exc.after, str(exc), changed=exc.changed)
             outcome.rejected.append((entry, exc))
         changes.append((entry, change))
     if desired_set.purge:

@@ -26,7 +26,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     short_type,
 )
 
-FAILED = 'failed'
+REJECTED = 'rejected'
 # The stored fields that hold the verdict: one of them is there after the server compiled a script.
 VERDICT_KEYS = ('scriptCompiled', 'scriptError')
 # The options that change what the server compiles: a verdict after a write that changes one of them is the task's.
