@@ -205,7 +205,7 @@ notes:
     request when the answer lacks it). When the script that the task creates or changes does not compile, the task
     fails with the integration's name and the error (its name, message and line), and leaves the server as it was;
     a new integration is removed again, and an updated one gets its previous document back in full. If that fails
-    too, the message says what the server holds, and RV(changed) is true.
+    too, the message says what the server holds, and C(changed) is true.
   - A script that Rocket.Chat could not compile before the task, and that the task does not change, does not stop
     it (so that such an integration can still be disabled, or another option fixed); the task warns with the stored
     error. M(community.rocketchat.rocketchat_integration_info) lists the stored errors of every integration.
@@ -326,7 +326,7 @@ script_error:
   description:
     - The error Rocket.Chat gave for the script that the task wrote and it could not compile (see the notes).
     - The failed task's RV(integration) is then the integration as the server holds it after the task (empty when a
-      new integration was removed again), and RV(changed) says whether that differs from before the task.
+      new integration was removed again), and C(changed) says whether that differs from before the task.
   returned: when the task failed because Rocket.Chat cannot compile the script
   type: dict
   contains:

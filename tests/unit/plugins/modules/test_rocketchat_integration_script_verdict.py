@@ -212,8 +212,8 @@ def test_a_script_broken_before_that_the_task_does_not_change_only_warns(run_mod
 
 def test_a_server_that_refuses_the_script_fails_naming_the_integration_and_its_error(run_module, transport):
     transport.on('GET', 'integrations.list', listing(HOOK))
-    transport.on('PUT', 'integrations.update', fail(400, "SyntaxError: Unexpected token ';' [error-invalid-script]",
-                                                     'error-invalid-script'))
+    refusal = fail(400, "SyntaxError: Unexpected token ';' [error-invalid-script]", 'error-invalid-script')
+    transport.on('PUT', 'integrations.update', refusal)
     result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
     assert failed and result['msg'] == (
         "Rocket.Chat refused to update the incoming integration 'Alerts' (id in1): SyntaxError: Unexpected token ';' "
@@ -303,8 +303,8 @@ def test_a_set_entry_whose_script_was_broken_before_only_warns(run_module, trans
 
 def test_set_check_mode_reads_no_verdict(run_module, transport):
     transport.on('GET', 'integrations.list', listing(hook('i002', 'ci-b')))
-    items = [dict(name='ci-b', type='incoming', script=BROKEN), dict(name='ci-n', type='incoming', script=BROKEN,
-                                                                      script_enabled=True, channel='#a', username='u')]
+    items = [dict(name='ci-b', type='incoming', script=BROKEN),
+             dict(name='ci-n', type='incoming', script=BROKEN, script_enabled=True, channel='#a', username='u')]
     result, failed = run_module(set_module.main, dict(TOKEN_ARGS, integrations=items, _ansible_check_mode=True))
     assert not failed and result['changed'] is True and calls(transport) == ['GET integrations.list']
 
