@@ -327,18 +327,11 @@ script_error:
     - The error Rocket.Chat gave for the script that the task wrote and it could not compile (see the notes).
     - The failed task's RV(integration) is then the integration as the server holds it after the task (empty when a
       new integration was removed again), and C(changed) says whether that differs from before the task.
+    - It has C(name), the kind of error, C(message), the first line of the error's message, and C(line), the line of
+      the script that the error points at, where the error gives one; like
+      RV(community.rocketchat.rocketchat_integration_info#module:integrations[].script_error).
   returned: when the task failed because Rocket.Chat cannot compile the script
   type: dict
-  contains:
-    name:
-      description: The kind of error, for example V(SyntaxError).
-      type: str
-    message:
-      description: The error's message (its first line).
-      type: str
-    line:
-      description: The line of the script the error points at, where the error gives one.
-      type: int
   sample: {name: SyntaxError, message: "Unexpected token ';'", line: 3}
 """
 
