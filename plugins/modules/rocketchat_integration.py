@@ -202,8 +202,9 @@ notes:
   - Rocket.Chat stores the channel, URL and trigger word lists in the order given; this module compares them as sets.
   - Rocket.Chat saves a script it cannot compile anyway, with the error, and answers as if it had succeeded. After
     each write of an enabled script the module reads that verdict (from Rocket.Chat's answer, or with one more
-    request when the answer lacks it). When the script that the task creates or changes does not compile, the task
-    fails with the integration's name and the error (its name, message and line), and leaves the server as it was;
+    request when the answer lacks it). When the script that the task creates or changes (or enables, or switches
+    O(skip_transpile) for) does not compile, the task fails with the integration's name and the error (its name,
+    message and line), and leaves the server as it was;
     a new integration is removed again, and an updated one gets its previous document back in full. If that fails
     too, the message says what the server holds, and C(changed) is true.
   - A script that Rocket.Chat could not compile before the task, and that the task does not change, does not stop

@@ -127,6 +127,26 @@ def test_an_update_whose_script_does_not_compile_is_undone_in_full(run_module, t
     assert_no_secrets(result)
 
 
+@pytest.mark.parametrize('stored, args', [
+    # Enabling a stored script makes the server compile it: the verdict is the task's.
+    (dict(BROKEN_HOOK, scriptEnabled=False), dict(script_enabled=True)),
+    # So does switching skip_transpile (8.4+: vm.Script instead of Babel, strict mode).
+    (dict(HOOK, skipTranspile=False), dict(skip_transpile=True)),
+])
+def test_enabling_a_script_or_switching_skip_transpile_is_undone_when_it_does_not_compile(
+        run_module, transport, stored, args):
+    transport.on('GET', 'integrations.list', listing(stored))
+    transport.on('PUT', 'integrations.update', ok(integration=dict(BROKEN_HOOK, **args_as_fields(args))),
+                 ok(integration=stored))
+    result, failed = run_module(module.main, dict(dict(HOOK_ARGS, script_enabled=None), **args))
+    assert failed and result['changed'] is False and 'The previous integration was written back' in result['msg']
+    assert transport.calls[2]['body'] == update_payload(stored, {})
+
+
+def args_as_fields(args):
+    return {'scriptEnabled' if key == 'script_enabled' else 'skipTranspile': value for key, value in args.items()}
+
+
 def test_an_outgoing_update_is_undone_with_the_previous_token(run_module, transport):
     transport.on('GET', 'integrations.list', listing(CALL))
     broken = dict({k: v for k, v in CALL.items() if k != 'scriptCompiled'}, script=BROKEN, scriptError=BROKEN_ERROR,
