@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
-from ansible_collections.community.rocketchat.plugins.module_utils._fields import update_payload
+from ansible_collections.community.rocketchat.plugins.module_utils._fields import BY_OPTION, update_payload
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
     IntegrationError,
     describe,
@@ -140,7 +140,7 @@ def check_updated(client, before, updated, predicted, changed_options, put, warn
         return stored
     prefix = f'Rocket.Chat cannot compile the script of {describe(before)}: {error_text(error)}'
     # The whole previous document, as every update carries it; an outgoing one needs a token to be updated at all.
-    body = update_payload(before, {}, before.get('token') or predicted.get('token'))
+    body = update_payload(before, _cleared(before, changed_options), before.get('token') or predicted.get('token'))
     try:
         put(client, body)
     except (RocketChatError, IntegrationError) as exc:
@@ -154,6 +154,20 @@ def check_updated(client, before, updated, predicted, changed_options, put, warn
                              before, stored, error, True) from exc
     raise ScriptRejected(f'{prefix}. The previous integration was written back, so nothing was changed: fix the script',
                          before, before, error, False)
+
+
+def _cleared(before, changed_options):
+    """Empty values for the options the update set that the previous integration did not have.
+
+    A body leaves out what has no value, and 8.4+ incoming updates keep what a body leaves out (alias, avatar, emoji,
+    script; section 12.1), so writing the previous document back must clear them explicitly.
+    """
+    cleared = {}
+    for option in changed_options:
+        field = BY_OPTION[option]
+        if before.get(field.key) is None and field.kind in ('text', 'bool'):
+            cleared[option] = '' if field.kind == 'text' else False
+    return cleared
 
 
 def failure_result(exc):
