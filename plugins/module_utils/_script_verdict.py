@@ -142,7 +142,7 @@ def check_updated(client, before, updated, predicted, changed_options, put, warn
     # The whole previous document, as every update carries it; an outgoing one needs a token to be updated at all.
     body = update_payload(before, _cleared(before, changed_options), before.get('token') or predicted.get('token'))
     try:
-        put(client, body)
+        restored = put(client, body).get('integration') or before
     except (RocketChatError, IntegrationError) as exc:
         if isinstance(exc, RocketChatError) and exc.answer_lost:
             state = ('whether it was written back is unknown, so the server holds either the previous integration or '
@@ -153,7 +153,7 @@ def check_updated(client, before, updated, predicted, changed_options, put, warn
         raise ScriptRejected(f'{prefix}. Writing the previous integration back failed ({exc}), {state}',
                              before, stored, error, True) from exc
     raise ScriptRejected(f'{prefix}. The previous integration was written back, so nothing was changed: fix the script',
-                         before, before, error, False)
+                         before, restored, error, False)
 
 
 def _cleared(before, changed_options):
