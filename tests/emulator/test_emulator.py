@@ -1251,6 +1251,91 @@ def test_shutdown_endpoint():
         requests.get(server.url + '/api/info', timeout=TIMEOUT)
 
 
+# ---------------------------------------------------------------------------- save-time script check (section 13.3)
+
+BROKEN_SCRIPT = 'class Script {\n  process_incoming_request({ request }) {\n    return { content: { text: request.content.text } };\n'
+FIXED_SCRIPT = BROKEN_SCRIPT + '  }\n}\n'
+
+
+def get_integration(client, integration_id):
+    return client.get('integrations.get', integrationId=integration_id).json()['integration']
+
+
+def update_body(doc, **extra):
+    """An update body that carries the stored document's fields (both branches accept it)."""
+    if doc['type'] == 'webhook-incoming':
+        return incoming_body(integrationId=doc['_id'], **extra)
+    return outgoing_body(integrationId=doc['_id'], **extra)
+
+
+@pytest.mark.parametrize('version', [V7, V83, V8])
+@pytest.mark.parametrize('make_body', [incoming_body, outgoing_body])
+def test_broken_script_is_saved_with_script_error(servers, version, make_body):
+    """Section 13.3 (compileIntegrationScript, updateIncomingIntegration.ts, validateOutgoingIntegration.ts):
+    a script that does not compile is still saved, 200; the document gets scriptError {name, message, stack}
+    and no scriptCompiled. Saving a script that compiles sets scriptCompiled and removes scriptError."""
+    admin = Client(_server(servers, version))
+    response = admin.post('integrations.create', make_body(scriptEnabled=True, script=BROKEN_SCRIPT))
+    assert response.status_code == 200, response.text
+    doc = get_integration(admin, response.json()['integration']['_id'])
+    assert 'scriptCompiled' not in doc
+    assert doc['scriptError']['name'] == 'SyntaxError'
+    # V8's wording for the server's wrapper '(function(){' + script + '})': the wrapper's ')' is unexpected.
+    assert doc['scriptError']['message'] == "Unexpected token ')'"
+    assert doc['scriptError']['stack'].startswith("SyntaxError: Unexpected token ')'")
+    assert doc['script'] == BROKEN_SCRIPT
+
+    response = admin.put('integrations.update', update_body(doc, scriptEnabled=True, script=FIXED_SCRIPT))
+    assert response.status_code == 200, response.text
+    fixed = get_integration(admin, doc['_id'])
+    assert 'scriptError' not in fixed or fixed['scriptError'] is None
+    assert fixed['scriptCompiled'].endswith(FIXED_SCRIPT)
+
+    response = admin.put('integrations.update', update_body(doc, scriptEnabled=True, script=BROKEN_SCRIPT))
+    assert response.status_code == 200, response.text
+    broken = get_integration(admin, doc['_id'])
+    assert 'scriptCompiled' not in broken and broken['scriptError']['name'] == 'SyntaxError'
+
+
+def test_script_not_checked_unless_enabled(emu8):
+    """Section 4.1: compiled only when scriptEnabled is true and script.trim() is not empty."""
+    doc = create(Client(emu8), incoming_body(scriptEnabled=False, script=BROKEN_SCRIPT))
+    assert 'scriptError' not in doc and 'scriptCompiled' not in doc
+
+
+STRICT_ONLY = 'var mode = 0777;\nclass Script {}'
+ALWAYS_BROKEN = {
+    'class Script { prepare_outgoing_request({ request }) { return 0777; } }': 'Octal literals are not allowed in strict mode.',
+    'class Script { x(a, a) {} }': 'Duplicate parameter name not allowed in this context',
+}
+
+
+@pytest.mark.parametrize('version, skip, strict', [(V83, None, False), (V8, None, True), (V8, True, False)])
+def test_script_check_strictness_per_path(servers, version, skip, strict):
+    """How each release parses (scripts.py, sections 13.2 and 13.3): class bodies are strict on every path; the
+    top level is strict only on 8.4+'s @babel/core path (a module), sloppy under Meteor's Babel (up to 8.3) and
+    on the validate-only path (8.4+ with skipTranspile: true: new vm.Script('(function(){' + script + '})'))."""
+    admin = Client(_server(servers, version))
+    extra = {} if skip is None else {'skipTranspile': skip}
+    doc = create(admin, incoming_body(scriptEnabled=True, script=STRICT_ONLY, **extra))
+    if strict:
+        assert doc['scriptError']['message'] == 'Octal literals are not allowed in strict mode.'
+    else:
+        assert doc['scriptCompiled'] and 'scriptError' not in doc
+    for script, message in ALWAYS_BROKEN.items():
+        doc = create(admin, incoming_body(scriptEnabled=True, script=script, **extra))
+        assert doc['scriptError']['message'] == message and 'scriptCompiled' not in doc
+
+
+def test_emulator_refuses_to_start_without_mini_racer():
+    """The script check has no fallback: without the package the emulator exits at start, naming it."""
+    code = ('import sys; sys.modules["py_mini_racer"] = None; sys.path.insert(0, %r); '
+            'from rocketchat_emulator.__main__ import main; sys.exit(main(["--quiet"]))' % HERE)
+    result = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=30, check=False)
+    assert result.returncode == 2 and '"mini-racer"' in result.stderr, result.stderr
+
+
 # ---------------------------------------------------------------------------- python API and CLI
 
 @pytest.mark.parametrize('version', ['6.0', '6.3.7', '6.13.1', '7.10.0', '7.13.9', '8.5.0', '8.8.1', '8.9.0', '8.12'])

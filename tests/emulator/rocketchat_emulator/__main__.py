@@ -54,7 +54,7 @@ def main(argv=None):
             admin_username=args.admin_username, admin_password=args.admin_password, admin_token=args.admin_token,
             quiet=args.quiet)
         server.start()
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:
         print('rocketchat emulator: error: %s' % exc, file=sys.stderr)
         return 2
 

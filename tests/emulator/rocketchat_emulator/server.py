@@ -9,7 +9,8 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .api import EmulatorApp, VersionProfile
+from .api import EmulatorApp
+from .profiles import VersionProfile
 from .store import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_TOKEN, DEFAULT_ADMIN_USERNAME, Store
 
 
