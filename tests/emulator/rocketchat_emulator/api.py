@@ -51,6 +51,7 @@ from .validation import (
     update_schema,
     users_create_schema,
     validate,
+    without_property,
 )
 from .webhooks import WebhookRoutes
 
@@ -120,6 +121,16 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
         self.scripts = require_engine()  # fails here, at start, when mini-racer is missing
         engine, skip = profile.script_engine, profile.skip_transpile
         list_schema = LIST_QUERY_SCHEMA if profile.list_filters else None
+        history_schema = HISTORY_QUERY_SCHEMA
+        if profile.query_parameter_removed:
+            list_schema, history_schema = without_property(list_schema, 'query'), without_property(history_schema, 'query')
+        if profile.skip_transpile_removed:
+            # Section 13.3: the variant is a setting, so the schema is picked per request.
+            self.variant_schemas = {'refused': (create_schema(engine, False), update_schema(engine, False)),
+                                    'ignored': (create_schema(engine, True), update_schema(engine, True))}
+            create_body, update_body = self._variant_create_schema, self._variant_update_schema
+        else:
+            create_body, update_body = create_schema(engine, skip), update_schema(engine, skip)
         self.routes = {
             '/api/info': RouteSpec(self.info, auth=False, limited=False),
             '/api/v1/login': RouteSpec(self.login, auth=False),
@@ -127,10 +138,10 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
             '/api/v1/me': RouteSpec(self.me),
             '/api/v1/integrations.list': RouteSpec(self.integrations_list, gate=ANY_INTEGRATION_PERMISSION, schema=list_schema),
             '/api/v1/integrations.get': RouteSpec(self.integrations_get, schema=GET_QUERY_SCHEMA),
-            '/api/v1/integrations.create': RouteSpec(self.integrations_create, schema=create_schema(engine, skip)),
-            '/api/v1/integrations.update': RouteSpec(self.integrations_update, schema=update_schema(engine, skip)),
+            '/api/v1/integrations.create': RouteSpec(self.integrations_create, schema=create_body),
+            '/api/v1/integrations.update': RouteSpec(self.integrations_update, schema=update_body),
             '/api/v1/integrations.remove': RouteSpec(self.integrations_remove, gate=ANY_INTEGRATION_PERMISSION, schema=REMOVE_SCHEMA),
-            '/api/v1/integrations.history': RouteSpec(self.integrations_history, gate=OUTGOING_PERMISSIONS, schema=HISTORY_QUERY_SCHEMA),
+            '/api/v1/integrations.history': RouteSpec(self.integrations_history, gate=OUTGOING_PERMISSIONS, schema=history_schema),
             '/api/v1/chat.postMessage': RouteSpec(self.chat_post_message, schema=CHAT_POST_MESSAGE_SCHEMA),
             # Section 14. users.* moved to typed routes with integrations.* (PR #39553); the users.create schema
             # coerces in every release; users.delete has a schema only as a typed route; channels.create validates
@@ -206,6 +217,10 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
                 status, body = self._run_route(call, self.routes[endpoint])
         except ApiError as err:
             status, body = err.status, err.body
+            if endpoint != 'hook':  # the webhook handler answers its own failures (section 13.4)
+                refusal = self.profile.refusal(status, body)
+                if refusal is not None:
+                    status, body = 403, refusal
         except Exception:
             LOG.exception('internal error on %s %s', call.request.method, call.request.path)
             status, body = 500, {'success': False, 'error': 'Internal server error'}
@@ -227,11 +242,12 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
         else:
             params = self._json_body(call.request)
             where = 'body'
-        if spec.schema is not None:
+        schema = spec.schema() if callable(spec.schema) else spec.schema
+        if schema is not None:
             # Query strings are coerced where the schema wants numbers (integrations.history compiles with
             # coerceTypes in every release); bodies only where the profile's ajv coerces.
             coerce = self.profile.coerce_types if spec.coerce is None else spec.coerce
-            messages = validate(spec.schema, params, coerce=where == 'query' or coerce)
+            messages = validate(schema, params, coerce=where == 'query' or coerce)
             if messages:
                 raise self.profile.params_error(messages, where, typed)
         if not typed:
@@ -247,7 +263,7 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
         token = call.request.headers.get('X-Auth-Token')
         user = self.store.authenticate(user_id, token) if user_id and token else None
         if user is None:
-            raise ApiError(401, self.profile.unauthorized_body())
+            raise ApiError(401, self.profile.unauthorized_body(self.breaking_changes()))
         call.user, call.user_id, call.token = user, user_id, token
 
     def _optional_user(self, request):
@@ -286,6 +302,20 @@ class EmulatorApp(AuthRoutes, IntegrationsRoutes, IncomingMethods, OutgoingMetho
 
     def has(self, call, permission):
         return self.store.has_permission(call.user_id, permission)
+
+    def breaking_changes(self):
+        """applyBreakingChanges on a 9.x profile: the apply_breaking_changes setting (section 13.5)."""
+        return self.profile.breaking_changes_possible and self.store.get_settings()['apply_breaking_changes']
+
+    def skip_transpile_variant(self):
+        """What a 9.x profile does with skipTranspile: the skip_transpile_variant setting (section 13.3)."""
+        return self.store.get_settings()['skip_transpile_variant']
+
+    def _variant_create_schema(self):
+        return self.variant_schemas[self.skip_transpile_variant()][0]
+
+    def _variant_update_schema(self):
+        return self.variant_schemas[self.skip_transpile_variant()][1]
 
     # ------------------------------------------------------------------ faults (reliability tests)
 

@@ -48,7 +48,7 @@ class AuthRoutes:
         return 200, {'version': self.profile.short_version, 'success': True}
 
     def _login_failure(self, error='Unauthorized', message='Unauthorized', details=None):
-        return ApiError(401, self.profile.login_failure_body(error, message, details))
+        return ApiError(401, self.profile.login_failure_body(error, message, details, breaking=self.breaking_changes()))
 
     def login(self, call, body):
         """Section 6 login forms; each password login creates a new login token."""

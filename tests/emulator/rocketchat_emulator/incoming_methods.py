@@ -49,6 +49,8 @@ class IncomingMethods(IntegrationMethods):
             doc['scriptEngine'] = body['scriptEngine'] if body.get('scriptEngine') is not None else 'isolated-vm'
         if self.profile.skip_transpile:
             doc['skipTranspile'] = body.get('skipTranspile') is True  # addIncomingIntegration.ts: sent === true
+        elif self.profile.skip_transpile_removed:
+            doc.pop('skipTranspile', None)  # 9.x, variant 'ignored': accepted, not stored (section 13.3)
         doc.update({
             'type': 'webhook-incoming',
             'channel': channels,

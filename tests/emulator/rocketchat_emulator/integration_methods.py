@@ -36,7 +36,7 @@ class IntegrationMethods:
         script = integration.get('script')
         if integration.get('scriptEnabled') is True and isinstance(script, str) and script.strip():
             return compile_integration_script(self.scripts, script, transpile=self.profile.transpiles(integration),
-                                              modern_babel=self.profile.skip_transpile)
+                                              modern_babel=self.profile.babel_preset_env)
         return {}, ()
 
     def _created_by(self, call):

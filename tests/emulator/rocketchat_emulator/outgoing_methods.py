@@ -33,6 +33,8 @@ class OutgoingMethods(IntegrationMethods):
         """validateOutgoingIntegration, in the order of section 4.4; returns the normalised fields."""
         details = {'function': 'validateOutgoing'}
         integration = dict(body)
+        if self.profile.skip_transpile_removed:
+            integration.pop('skipTranspile', None)  # 9.x, variant 'ignored': accepted, not stored (section 13.3)
         channel = integration.get('channel')
         if isinstance(channel, str) and not channel.strip():
             integration.pop('channel')

@@ -14,12 +14,17 @@ from .errors import ApiError
 
 FORBIDDEN_MESSAGE = 'User does not have the permissions required for this action [error-unauthorized]'
 LOGGED_OUT_MESSAGE = 'You must be logged in to do this.'
+# Section 13.4 (#43214, 9.0.0-rc.3): the codes the API error switch turns into 403 error-forbidden.
+REFUSAL_CODES = ('error-not-allowed', 'not-allowed', 'not-authorized', 'not_authorized', 'no-permission',
+                 'error-not-authorized-federation')
+# Section 13.3: what a 9.x server does with skipTranspile is UNCONFIRMED; one of these two (setting skip_transpile_variant).
+SKIP_TRANSPILE_VARIANTS = ('refused', 'ignored')
 
 
 class VersionProfile:
     """What differs between Rocket.Chat releases, by major.minor (README.md, "Version profiles").
 
-    Any 6.x, 7.x or 8.x version is accepted; each property names the release a behaviour starts in.
+    Any 6.x, 7.x, 8.x or 9.x version is accepted; each property names the release a behaviour starts in.
     """
 
     def __init__(self, version):
@@ -27,8 +32,8 @@ class VersionProfile:
         if not match:
             raise ValueError('server version must look like 8.8.1, got %r' % (version,))
         self.major, self.minor, self.patch = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
-        if self.major not in (6, 7, 8):
-            raise ValueError('unsupported server version %s: the emulator has profiles for 6.x, 7.x and 8.x' % version)
+        if self.major not in (6, 7, 8, 9):
+            raise ValueError('unsupported server version %s: the emulator has profiles for 6.x, 7.x, 8.x and 9.x' % version)
         self.version = '%d.%d.%d' % (self.major, self.minor, self.patch)
         self.short_version = '%d.%d' % (self.major, self.minor)
 
@@ -83,8 +88,53 @@ class VersionProfile:
 
     @property
     def skip_transpile(self):
-        """skipTranspile, PR #40160, 8.4.0 (the Open API description's changelog rows; core-typings 8.3.x lack it)."""
+        """skipTranspile in the schemas and stored: PR #40160, 8.4.0 (the Open API description's changelog rows;
+        core-typings 8.3.x lack it), to 8.9; 9.0 removed it with Babel (see skip_transpile_removed)."""
+        return self.at_least(8, 4) and self.major < 9
+
+    @property
+    def skip_transpile_removed(self):
+        """9.0 (#40142, section 13.2, 13.3): Babel and the flag are gone; whether the schemas refuse skipTranspile
+        or accept and ignore it is UNCONFIRMED, so the skip_transpile_variant setting picks ('refused' by default:
+        core-typings 8.8.1 says the field is removed in 9.0.0, and removed schema properties are refused wherever
+        additionalProperties is false)."""
+        return self.major >= 9
+
+    @property
+    def babel_preset_env(self):
+        """The transpile path uses @babel/core with preset-env from 8.4 (compileIntegrationScript, PR #40160);
+        Meteor's Babel before."""
         return self.at_least(8, 4)
+
+    @property
+    def forbidden_refusals(self):
+        """9.0 (#43214, 9.0.0-rc.3, section 13.4): refusals with a REFUSAL_CODES code answer 403
+        {success:false, error:<message>, errorType:'error-forbidden'} instead of 400."""
+        return self.major >= 9
+
+    @property
+    def query_parameter_removed(self):
+        """`query` removed from integrations.list and integrations.history (docs: "removed in v9.0.0"; PR #41948,
+        section 13.6). Its release is UNCONFIRMED; the emulator takes the docs' word: 9.0 refuses query= (400)."""
+        return self.major >= 9
+
+    @property
+    def breaking_changes_possible(self):
+        """applyBreakingChanges = semver.gte(version, '9.0.0') (shouldBreakInVersion, section 13.5): only a 9.x
+        server can have the flag on. Whether 9.0 ships it on (or TEST_MODE exempts it) is UNCONFIRMED, so the
+        apply_breaking_changes setting turns it on; it has no effect on older profiles."""
+        return self.major >= 9
+
+    def refusal(self, status, body):
+        """The 9.x API error switch (section 13.4): a 400 whose errorType (Meteor.Error) or error (plain Error) is
+        a refusal code becomes 403 error-forbidden, error keeping the message; None when nothing changes.
+        The message kept is the error's text as the REST layer printed it before (e.g. "Unauthorized
+        [not_authorized]"); whether 9.0 sends that or the bare reason is UNCONFIRMED."""
+        if not self.forbidden_refusals or status != 400 or not isinstance(body, dict):
+            return None
+        if body.get('errorType') in REFUSAL_CODES or body.get('error') in REFUSAL_CODES:
+            return {'success': False, 'error': body.get('error'), 'errorType': 'error-forbidden'}
+        return None
 
     def transpiles(self, integration):
         """Whether a save runs the script through Babel (section 13.2, 13.3): every release before 9.0, unless an
@@ -117,8 +167,10 @@ class VersionProfile:
         # the security backports of the older minors' patch releases include it is UNCONFIRMED.
         return self.at_least(8, 6)
 
-    def unauthorized_body(self):
-        """401 for a missing or bad X-User-Id / X-Auth-Token (section 6)."""
+    def unauthorized_body(self, breaking=False):
+        """401 for a missing or bad X-User-Id / X-Auth-Token (section 6); minimal with applyBreakingChanges (13.5)."""
+        if breaking and self.breaking_changes_possible:
+            return {'success': False, 'error': LOGGED_OUT_MESSAGE}
         if self.major >= 7:
             return {'success': False, 'error': LOGGED_OUT_MESSAGE, 'status': 'error', 'message': LOGGED_OUT_MESSAGE}
         return {'status': 'error', 'message': LOGGED_OUT_MESSAGE}
@@ -134,7 +186,11 @@ class VersionProfile:
             return {'success': False, 'error': FORBIDDEN_MESSAGE}
         return {'success': False, 'error': 'unauthorized'}
 
-    def login_failure_body(self, error, message, details=None):
+    def login_failure_body(self, error, message, details=None, breaking=False):
+        """401 of a failed login (section 6); with applyBreakingChanges only {success:false, error:'unauthorized'}
+        (section 13.5: no status, message or details, so not even totp-required shows)."""
+        if breaking and self.breaking_changes_possible:
+            return {'success': False, 'error': 'unauthorized'}
         body = {'status': 'error', 'error': error, 'message': message}
         if details is not None:
             body['details'] = details

@@ -46,7 +46,7 @@ class WebhookRoutes:
             raise ApiError(404, {'success': False, 'error': 'Invalid integration id or token provided.'})
         user = self.store.get_user(doc.get('userId'))
         if user is None:
-            raise ApiError(401, self.profile.unauthorized_body())
+            raise ApiError(401, self.profile.unauthorized_body(self.breaking_changes()))
         call.user, call.user_id = user, user['_id']
         # WebHookAPI has its own limiter, keyed on the hook URL, with no api-bypass-rate-limit exemption (section 7).
         self._rate_limit(call, honour_bypass=False, key_route=call.request.path)
