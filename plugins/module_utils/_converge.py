@@ -40,6 +40,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     remove_integration,
     short_type,
 )
+from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import check_created, check_updated
 
 CREATED, UPDATED, UNCHANGED, REMOVED = 'created', 'updated', 'unchanged', 'removed'
 SKIP_TRANSPILE_SINCE = (8, 4)
@@ -199,12 +200,13 @@ def create(client, type_, desired, check_mode):
         created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
     except RocketChatError as exc:
         if exc.answer_lost:
-            created = _created_unanswered(client, type_, name, exc)
+            created = check_created(client, _created_unanswered(client, type_, name, exc), predicted)
             return Change(CREATED, None, created, f'Created {describe(created)}; the answer to the creation was lost, '
                           'and the server listed the integration when read again', changed_options)
         if exc.status in (400, 403):
             raise write_error(exc, 'create', type_, name=name) from exc
         raise
+    created = check_created(client, created, predicted)
     return Change(CREATED, None, created, f'Created {describe(created)}', changed_options)
 
 
@@ -327,6 +329,9 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
             raise write_error(exc, 'update', type_, doc) from exc
         else:
             raise
+    # A script the server cannot compile is undone by writing back what the update was built on.
+    updated = check_updated(client, state['before'], updated, predicted, changed_options,
+                            lambda client_, payload: _put_update(client_, memory, lambda: payload), warn)
     ignored = differences(updated, desired, compare_token=compare_token)
     if ignored and warn:
         # Some Rocket.Chat versions silently drop some changes (for example the post-as user of incoming hooks).

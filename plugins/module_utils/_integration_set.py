@@ -45,6 +45,11 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     short_type,
     webhook_url,
 )
+from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import (
+    REJECTED,
+    ScriptRejected,
+    rejections_text,
+)
 
 
 class PlanError(ValueError):
@@ -207,6 +212,7 @@ class Outcome:
         self.error = None
         self.current = None  # the entry or purge being written, named when a write fails
         self.read_at = None  # when the scope was read (RunMemory.mark())
+        self.rejected = []  # (entry, ScriptRejected): the entries whose script the server cannot compile, left as they were
 
     @property
     def changed(self):
@@ -241,6 +247,8 @@ class Outcome:
             shown['integration_id'] = doc['_id']
         if change.action == UPDATED:
             shown['changed_options'] = change.changed_options
+        if change.action == REJECTED:
+            shown.update(script_error=dict(self.rejected)[entry].script_error, changed=change.changed, msg=change.msg)
         if change.action == REMOVED:
             shown['purged'] = entry is None
         elif with_urls and webhook_url(client, change.after):
@@ -275,8 +283,8 @@ class Outcome:
 
         with_urls adds the incoming integrations' webhook URLs (secrets); never to the result of a failed run.
         """
-        with_urls = with_urls and self.error is None
-        lists = {CREATED: [], UPDATED: [], REMOVED: [], UNCHANGED: []}
+        with_urls = with_urls and self.error is None and not self.rejected
+        lists = {CREATED: [], UPDATED: [], REMOVED: [], UNCHANGED: [], REJECTED: []}
         for entry, change in self.changes:
             if entry is None and change.action == UNCHANGED:
                 continue  # a purge found the integration already removed by someone else
@@ -285,6 +293,12 @@ class Outcome:
         if with_diff and self.changed:
             result['diff'] = self._diff()
         return result
+
+    def rejection_message(self):
+        """The failure message when scripts did not compile: each such entry with its error, then the others' summary."""
+        labelled = [(_label(entry.index, entry.name), exc) for entry, exc in self.rejected]
+        summary = self.summary()
+        return f'{rejections_text(labelled)} The other entries: {summary[0].lower()}{summary[1:]}'
 
 
 def converge(client, desired_set, check_mode, warn=None):
@@ -319,13 +333,18 @@ def _write(client, outcome, groups, check_mode, warn, changes):
     for entry in desired_set.entries:
         outcome.current = _label(entry.index, entry.name)
         doc = (groups.get(entry.key) or [None])[0]
-        if entry.state == 'absent':
-            change = remove(client, doc, check_mode) if doc else Change(
-                UNCHANGED, None, None, f'{short_type(entry.type_)} integration {entry.name!r} does not exist')
-        elif doc is None:
-            change = create(client, entry.type_, entry.desired, check_mode)
-        else:
-            change = update(client, doc, entry.desired, entry.update_token, check_mode, warn, outcome.read_at)
+        try:
+            if entry.state == 'absent':
+                change = remove(client, doc, check_mode) if doc else Change(
+                    UNCHANGED, None, None, f'{short_type(entry.type_)} integration {entry.name!r} does not exist')
+            elif doc is None:
+                change = create(client, entry.type_, entry.desired, check_mode)
+            else:
+                change = update(client, doc, entry.desired, entry.update_token, check_mode, warn, outcome.read_at)
+        except ScriptRejected as exc:
+            # A script the server cannot compile fails this entry only (its write was undone); the others go on.
+            change = Change(REJECTED, exc.before, exc.after, str(exc), changed=exc.changed)
+            outcome.rejected.append((entry, exc))
         changes.append((entry, change))
     if desired_set.purge:
         named = {entry.key for entry in desired_set.entries}

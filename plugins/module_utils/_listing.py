@@ -21,6 +21,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     mask_secrets,
     webhook_url,
 )
+from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import script_error
 
 # The options of the info module that only this file reads (the others are the connection and the filters).
 LISTING_ARGUMENT_SPEC = dict(
@@ -59,8 +60,11 @@ def read_integrations(client, params):
 
 
 def _shown(client, doc, params):
-    """An integration for the result: tokens masked, the webhook URL (a secret) if asked, its deliveries if asked."""
+    """An integration for the result: tokens masked, script error readable, webhook URL (a secret), deliveries if asked."""
     result = mask_secrets(doc)
+    error = script_error(doc)
+    if error:
+        result['script_error'] = error
     url = webhook_url(client, doc) if params.get('return_webhook_url') else None
     if url:
         result['webhook_url'] = url

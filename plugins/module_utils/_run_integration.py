@@ -29,6 +29,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     mask_secrets,
     webhook_url,
 )
+from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import failure_result
 
 ARGUMENT_SPEC = dict(
     state=dict(type='str', choices=['absent', 'present'], default='present'),
@@ -148,5 +149,5 @@ def run(task):
                 return ensure_absent(task, client)
             return ensure_present(task, client)
         except IntegrationError as exc:
-            task.fail(str(exc))
+            task.fail(str(exc), **failure_result(exc))
     return None  # not reached: task.fail() does not return

@@ -110,6 +110,11 @@ def run(task):
                 if msg.endswith('. Nothing was changed'):
                     msg = msg[:-len('. Nothing was changed')]
                 msg += f'. Before that, the task {done}'
+            if outcome.rejected:
+                msg = f'{msg}. {outcome.rejection_message()}'
             result.pop('msg', None)
             task.fail(msg, **result)
+        if outcome.rejected:
+            result.pop('msg', None)
+            task.fail(outcome.rejection_message(), **result)
     return result

@@ -26,6 +26,8 @@ attributes:
     support: full
     details:
       - Check mode reads the server and predicts the same C(changed), diff and RV(integration) as a real run.
+      - Check mode cannot know whether Rocket.Chat can compile a script, since only the server judges it, when it stores it
+        (see the notes). A task that check mode predicts to succeed may still fail for its script.
   diff_mode:
     support: full
     details:
@@ -108,7 +110,9 @@ options:
     description: Outgoing integrations only. Whether editing a message triggers the integration again.
     type: bool
   script:
-    description: The script that processes the data (see O(script_enabled)).
+    description:
+      - The script that processes the data (see O(script_enabled)).
+      - When Rocket.Chat cannot compile it, the task fails and leaves the integration as it was (see the notes).
     type: str
   script_enabled:
     description: Whether O(script) runs. Created integrations default to V(false).
@@ -196,6 +200,17 @@ notes:
     that meets such copies while they are being settled waits a few seconds for it. Two integrations of one name that
     were not created together make the task fail.
   - Rocket.Chat stores the channel, URL and trigger word lists in the order given; this module compares them as sets.
+  - Rocket.Chat saves a script it cannot compile anyway, with the error, and answers as if it had succeeded. After
+    each write of an enabled script the module reads that verdict (from Rocket.Chat's answer, or with one more
+    request when the answer lacks it). When the script that the task creates or changes (or enables, or switches
+    O(skip_transpile) for) does not compile, the task fails with the integration's name and the error (its name,
+    message and line), and leaves the server as it was;
+    a new integration is removed again, and an updated one gets its previous document back in full. If that fails
+    too, the message says what the server holds, and C(changed) is true.
+  - A script that Rocket.Chat could not compile before the task, and that the task does not change, does not stop
+    it (so that such an integration can still be disabled, or another option fixed); the task warns with the stored
+    error. M(community.rocketchat.rocketchat_integration_info) lists the stored errors of every integration.
+  - The stored C(scriptCompiled), C(scriptError) and C(skipTranspile) fields never make the task report a change.
 seealso:
   - module: community.rocketchat.rocketchat_integration_info
   - module: community.rocketchat.rocketchat_integrations
@@ -308,6 +323,17 @@ msg:
   returned: always
   type: str
   sample: Removed incoming integration 'Monitoring alerts' (id 6543a1b2c3d4e5f607182930)
+script_error:
+  description:
+    - The error Rocket.Chat gave for the script that the task wrote and it could not compile (see the notes).
+    - The failed task's RV(integration) is then the integration as the server holds it after the task (empty when a
+      new integration was removed again), and C(changed) says whether that differs from before the task.
+    - It has C(name), the kind of error, C(message), the first line of the error's message, and C(line), the line of
+      the script that the error points at, where the error gives one; like
+      RV(community.rocketchat.rocketchat_integration_info#module:integrations[].script_error).
+  returned: when the task failed because Rocket.Chat cannot compile the script
+  type: dict
+  sample: {name: SyntaxError, message: "Unexpected token ';'", line: 3}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -16,6 +16,8 @@ description:
   - With O(format=declaration), returns them as the entries that M(community.rocketchat.rocketchat_integrations) takes,
     to adopt an existing server into code.
   - With O(history), adds the latest deliveries of each outgoing integration.
+  - Shows the error Rocket.Chat stored for a script it could not compile (RV(integrations[].script_error)), so that
+    the broken scripts of a server, for example after an upgrade to Rocket.Chat 9.0, can be listed.
   - Tokens are masked in the result.
 author:
   - community.rocketchat maintainers (@ansible-collections)
@@ -156,6 +158,17 @@ EXAMPLES = r"""
   retries: 5
   delay: 2
   failed_when: not deploy.integrations[0].deliveries[0].succeeded
+
+- name: Read every integration, for example after an upgrade to Rocket.Chat 9.0, which runs scripts in strict mode
+  community.rocketchat.rocketchat_integration_info:
+  register: all_integrations
+
+- name: List the scripts that Rocket.Chat cannot compile, with their errors
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.script_error.name }}: {{ item.script_error.message }} (line {{ item.script_error.line | default('?') }})"
+  loop: "{{ all_integrations.integrations | selectattr('script_error', 'defined') }}"
+  loop_control:
+    label: "{{ item.name }}"
 """
 
 RETURN = r"""
@@ -170,6 +183,24 @@ integrations:
   type: list
   elements: dict
   contains:
+    script_error:
+      description:
+        - The error Rocket.Chat stored when it could not compile the integration's script (its C(scriptError),
+          without the stack). Rocket.Chat saves such a script anyway.
+        - Not in O(format=declaration) entries, which hold options only.
+      returned: when Rocket.Chat stores an error for the integration's script
+      type: dict
+      contains:
+        name:
+          description: The kind of error, for example V(SyntaxError).
+          type: str
+        message:
+          description: The error's message (its first line).
+          type: str
+        line:
+          description: The line of the script the error points at, where the error gives one.
+          type: int
+      sample: {name: SyntaxError, message: "Unexpected token ';'", line: 3}
     deliveries:
       description:
         - With O(history), the latest deliveries of an outgoing integration, newest first; not returned for incoming

@@ -33,6 +33,8 @@ attributes:
         the server can tell; a predicted creation has no C(integration_id) or C(webhook_url).
       - An existing outgoing integration that gets a random token (see O(integrations[].token)) shows it as changed,
         masked.
+      - Check mode cannot know whether Rocket.Chat can compile a script, since only the server judges it, when it stores it
+        (see the notes).
   diff_mode:
     support: full
     details:
@@ -200,6 +202,12 @@ notes:
     fails with the writes done so far in RV(created), RV(updated) and RV(removed); running it again finishes the job.
   - A user that holds only the C(manage-own-*-integrations) permissions sees only the integrations it created, so a
     purge by such a user never removes anyone else's.
+  - After each write of an enabled script, the task reads Rocket.Chat's verdict on it, as
+    M(community.rocketchat.rocketchat_integration) does. An entry whose new or changed script Rocket.Chat cannot
+    compile is left as it was (a new integration is removed again, an updated one gets its previous document back in
+    full) and listed in RV(rejected) with the error; the other entries go on, and the task then fails with a message
+    that names each such entry and its error and says what was done with the others. A script that was broken
+    before and that the entry does not change only gives a warning.
 seealso:
   - module: community.rocketchat.rocketchat_integration
   - module: community.rocketchat.rocketchat_integration_info
@@ -293,6 +301,26 @@ unchanged:
   type: list
   elements: dict
   sample: [{name: Backups, type: incoming, integration_id: 6543a1b2c3d4e5f607182933}]
+rejected:
+  description:
+    - The entries whose new or changed script Rocket.Chat cannot compile, in the order of the list; the task then
+      fails. Each has C(name), C(type), C(integration_id) (not for a new integration that was removed again),
+      C(script_error) (the error, with C(name), C(message) and, where the error gives one, C(line)), C(changed) (false when
+      the server holds what it held before the task) and C(msg) (what happened to it).
+    - Empty in check mode, which cannot know the verdict.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: ci-deploy
+      type: outgoing
+      integration_id: 6543a1b2c3d4e5f607182931
+      changed: false
+      script_error: {name: SyntaxError, message: "Unexpected token ';'", line: 3}
+      msg: >-
+        Rocket.Chat cannot compile the script of outgoing integration 'ci-deploy' (id 6543a1b2c3d4e5f607182931):
+        SyntaxError: Unexpected token ';' (line 3). The previous integration was written back, so nothing was changed:
+        fix the script
 msg:
   description: What the task did, or would do in check mode.
   returned: always

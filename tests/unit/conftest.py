@@ -97,6 +97,15 @@ def listing(*docs):
 NEVER_UPDATED = ('type', 'userId', 'scriptCompiled', 'scriptError')
 
 
+def judge_script(doc):
+    """doc with the verdict a Rocket.Chat 8.x write stores on an enabled script (compileIntegrationScript): here every
+    script compiles, so scriptCompiled is set and scriptError unset. Returns doc."""
+    if doc.get('scriptEnabled') is True and str(doc.get('script') or '').strip():
+        doc['scriptCompiled'] = doc['script']
+        doc.pop('scriptError', None)
+    return doc
+
+
 def updated_doc(doc, body):
     """doc as stored after integrations.update with body (channel strings split into lists, as the server stores them).
 
@@ -109,7 +118,7 @@ def updated_doc(doc, body):
     written = {key: value for key, value in body.items() if key != 'integrationId'}
     if isinstance(written.get('channel'), str):
         written['channel'] = [part.strip() for part in written['channel'].split(',') if part.strip()]
-    return dict(kept, **written)
+    return judge_script(dict(kept, **written))
 
 
 def stored_after(doc):

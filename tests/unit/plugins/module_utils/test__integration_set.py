@@ -18,7 +18,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._client impor
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import FIELD_ARGUMENT_SPEC
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import INCOMING, OUTGOING
 from ansible_collections.community.rocketchat.plugins.module_utils._integration_set import converge, plan
-from ansible_collections.community.rocketchat.tests.unit.conftest import updated_doc
+from ansible_collections.community.rocketchat.tests.unit.conftest import judge_script, updated_doc
 
 NAMES = ['ci-a', 'ci-b', 'ci-c', 'old-ci-a', 'CI-a', 'dev']
 ROOMS = ['#general', '#ops', '@alice']
@@ -53,7 +53,7 @@ class MemoryServer:
             if key in ('integrationId',):
                 continue
             doc[key] = [part.strip() for part in value.split(',') if part.strip()] if key == 'channel' else value
-        return doc
+        return judge_script(doc)
 
     def post(self, endpoint, body):
         self.writes += 1
