@@ -118,12 +118,12 @@ def updated_doc(doc, body):
     written = {key: value for key, value in body.items() if key != 'integrationId'}
     if isinstance(written.get('channel'), str):
         written['channel'] = [part.strip() for part in written['channel'].split(',') if part.strip()]
-    return judge_script(dict(kept, **written))
+    return dict(kept, **written)
 
 
 def stored_after(doc):
-    """An answer to integrations.update: doc as updated_doc stores it after the request's body."""
-    return lambda call: ok(integration=updated_doc(doc, call['body']))
+    """An answer to integrations.update: doc as updated_doc stores it after the request's body, with judge_script's verdict."""
+    return lambda call: ok(integration=judge_script(updated_doc(doc, call['body'])))
 
 
 def spellings(secret):

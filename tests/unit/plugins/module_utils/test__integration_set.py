@@ -76,7 +76,7 @@ class MemoryServer:
         self.writes += 1
         body = body() if callable(body) else body  # as RocketChatClient.request takes it
         index = next(index for index, doc in enumerate(self.docs) if doc['_id'] == body['integrationId'])
-        self.docs[index] = updated_doc(self.docs[index], copy.deepcopy(body))
+        self.docs[index] = judge_script(updated_doc(self.docs[index], copy.deepcopy(body)))
         return {'integration': copy.deepcopy(self.docs[index])}
 
     def get(self, endpoint, params=None):
