@@ -39,6 +39,8 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
 
 CREATED, UPDATED, UNCHANGED, REMOVED = 'created', 'updated', 'unchanged', 'removed'
 SKIP_TRANSPILE_SINCE = (8, 4)
+# Rocket.Chat 9.0 removed the transpilation that skip_transpile skips (#40142).
+SKIP_TRANSPILE_UNTIL = (9, 0)
 
 
 def new_token():
@@ -54,18 +56,47 @@ def check_creatable(type_, desired):
         raise IntegrationError(f'{exc}. Nothing was changed') from exc
 
 
-def check_skip_transpile(client, desired, doc=None):
-    """Raise IntegrationError when skip_transpile is to be written to a server older than 8.4, which does not know it.
+def _release(version):
+    return '.'.join(map(str, version))
 
-    Asks the server's version only then, and only when the stored integration does not already have the field.
+
+def check_skip_transpile(client, desired, doc=None, warn=None):
+    """The desired fields as this server can take them, as far as skip_transpile goes.
+
+    Asks the server's version (once per client) only when the task sets skip_transpile. Rocket.Chat 9.0 runs every
+    script untranspiled and dropped the flag (reference §13.2, §13.3): there the option is left out, so that it is
+    neither compared nor sent, with a warning. Before 8.4, which does not know the field, skip_transpile: true fails
+    (IntegrationError) unless the stored integration has the field already.
     """
-    if not desired.get('skip_transpile') or (doc and 'skipTranspile' in doc):
-        return
+    if desired.get('skip_transpile') is None:
+        return desired
     version = client.server_version()
-    if version is not None and version < SKIP_TRANSPILE_SINCE:
+    if version is not None and version >= SKIP_TRANSPILE_UNTIL:
+        if warn:
+            name = f" (set for {desired['name']!r})" if desired.get('name') else ''
+            warn(f"skip_transpile{name} has no effect on Rocket.Chat {_release(version)}: from "
+                 f"{_release(SKIP_TRANSPILE_UNTIL)} on, every script runs as it is, never transpiled, so the option is "
+                 'neither compared nor sent. Remove it from the task')
+        return {option: value for option, value in desired.items() if option != 'skip_transpile'}
+    if desired['skip_transpile'] and not (doc and 'skipTranspile' in doc) and version is not None \
+            and version < SKIP_TRANSPILE_SINCE:
         raise IntegrationError(
-            f"skip_transpile needs Rocket.Chat {'.'.join(map(str, SKIP_TRANSPILE_SINCE))} or later, and this server runs "
-            f"{'.'.join(map(str, version))}: remove skip_transpile from the task. Nothing was changed")
+            f"skip_transpile needs Rocket.Chat {_release(SKIP_TRANSPILE_SINCE)} or later, and this server runs "
+            f"{_release(version)}: remove skip_transpile from the task. Nothing was changed")
+    return desired
+
+
+def keeps_stored_skip_transpile(client, doc, desired):
+    """Whether an update may carry the integration's stored skipTranspile back to the server.
+
+    Only a stored true needs carrying (a 7.3+ server stores what an update leaves out as null, and null, false and no
+    field all mean the same), and only to a server before 9.0, which dropped the flag (reference §13.3: whether 9.0
+    refuses the key or ignores it is not known, so it never gets it). The version is asked only then.
+    """
+    if doc.get('skipTranspile') is not True or 'skip_transpile' in desired:
+        return 'skip_transpile' in desired
+    version = client.server_version()
+    return version is None or version < SKIP_TRANSPILE_UNTIL
 
 
 class Change:
@@ -95,14 +126,14 @@ def write_error(exc, action, type_, doc=None, name=None):
     return IntegrationError(f'Rocket.Chat refused to {action} the {what}: {exc.error or exc}. Nothing was changed')
 
 
-def create(client, type_, desired, check_mode):
+def create(client, type_, desired, check_mode, warn=None):
     """Create an integration with the desired fields (in check mode, predict it).
 
     An outgoing integration created without a token gets a random one: Rocket.Chat refuses to update an outgoing
     integration that has none, so without it the integration could never be changed again.
     """
     check_creatable(type_, desired)
-    check_skip_transpile(client, desired)
+    desired = check_skip_transpile(client, desired, warn=warn)
     changed_options = list(desired)
     if type_ == OUTGOING and not desired.get('token'):
         desired = dict(desired, token=new_token())
@@ -151,7 +182,7 @@ def settle_creation(client, change, desired, same_name, update_token='always', w
 
 def create_settled(client, type_, desired, check_mode, update_token='always', warn=None):
     """create(), then settle_creation() against a fresh read of the integrations of that name."""
-    change = create(client, type_, desired, check_mode)
+    change = create(client, type_, desired, check_mode, warn)
     if check_mode or not change.after.get('_id'):
         return change
     return settle_creation(client, change, desired, find_by_name(client, desired.get('name'), type_), update_token, warn)
@@ -160,6 +191,7 @@ def create_settled(client, type_, desired, check_mode, update_token='always', wa
 def update(client, doc, desired, update_token='always', check_mode=False, warn=None):
     """Update the fields of doc that differ from desired (in check mode, predict the update)."""
     type_ = doc['type']
+    desired = check_skip_transpile(client, desired, doc, warn)
     compare_token = update_token == 'always' or not doc.get('token')
     if not compare_token:
         desired = {option: value for option, value in desired.items() if option != 'token'}
@@ -170,7 +202,6 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         check_update(doc, desired)
     except FieldError as exc:
         raise IntegrationError(f'{exc}. Nothing was changed') from exc
-    check_skip_transpile(client, {option: desired[option] for option in changed_options if option in desired}, doc)
     token = None
     if type_ == OUTGOING:
         token = desired.get('token') if 'token' in changed_options else doc.get('token')
@@ -188,7 +219,7 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
     msg = f"{'Would update' if check_mode else 'Updated'} {describe(predicted)}: {', '.join(changed_options)}"
     if check_mode:
         return Change(UPDATED, doc, predicted, msg, changed_options, token_changed)
-    payload = update_payload(doc, desired, token)
+    payload = update_payload(doc, desired, token, keeps_stored_skip_transpile(client, doc, desired))
     try:
         updated = _put_update(client, payload).get('integration') or predicted
     except RocketChatError as exc:
