@@ -81,7 +81,8 @@ FIELD_ARGUMENT_SPEC = dict(
     emoji=dict(type='str'),
     script_enabled=dict(type='bool'),
     script=dict(type='str'),
-    skip_transpile=dict(type='bool'),
+    # Rocket.Chat 9.0 runs every script untranspiled and dropped the flag (#40142).
+    skip_transpile=dict(type='bool', removed_in_version='3.0.0', removed_from_collection='community.rocketchat'),
     override_destination_channel_enabled=dict(type='bool'),
     event=dict(type='str', choices=list(EVENTS)),
     urls=dict(type='list', elements='str'),

@@ -572,3 +572,14 @@ def test_without_a_scope_the_read_also_waits_for_settling_copies_of_a_named_entr
     result, failed = run_module(module.main, dict(TOKEN_ARGS, integrations=[outgoing_item('ci-a', type='outgoing')]))
     assert not failed and result['unchanged'] == [dict(name='ci-a', type='outgoing', integration_id='o001')]
     assert sleeps == [0.2, 0.4]
+
+
+def test_the_items_deprecated_option_is_reported_once_by_the_module(run_module, transport, monkeypatch):
+    shown = []
+    monkeypatch.setattr(basic.AnsibleModule, 'deprecate', lambda self, msg, **kwargs: shown.append((msg, kwargs)))
+    transport.on('GET', 'integrations.list', listing())
+    items = [outgoing_item('ci-a', skip_transpile=False), outgoing_item('ci-b', skip_transpile=False), outgoing_item('ci-c')]
+    transport.on('GET', '/api/info', ok(version='8.9'))
+    result, failed = run_module(module.main, dict(CI_SCOPE, integrations=items, _ansible_check_mode=True))
+    assert not failed and shown == [("Param 'integrations[].skip_transpile' is deprecated. See the module docs for more "
+                                     'information', {'version': '3.0.0', 'collection_name': 'community.rocketchat'})]
