@@ -43,12 +43,15 @@ class RocketChatError(Exception):
 
     kind says what failed: 'http' (the server answered with an error), 'connection', 'tls',
     'timeout', 'redirect', 'invalid_response' (not JSON) or 'rate_limited'.
-    error and error_type are Rocket.Chat's own `error` and `errorType` fields.
+    error and error_type are Rocket.Chat's own `error` and `errorType` fields, reason its `message` field (which
+    Rocket.Chat 9's answers to a failed login no longer have).
     """
 
-    def __init__(self, message, kind='http', status=None, error=None, error_type=None, details=None, endpoint=None):
+    def __init__(self, message, kind='http', status=None, error=None, error_type=None, details=None, endpoint=None,
+                 reason=None):
         super().__init__(message)
         self.message = message
+        self.reason = reason
         self.kind = kind
         self.status = status
         self.error = error
@@ -322,7 +325,8 @@ class RocketChatClient:
             raise RocketChatError(
                 f'Rocket.Chat answered {method} {url} with HTTP {status}: {text}', status=status,
                 error=error if isinstance(error, str) else None, error_type=data.get('errorType'),
-                details=data.get('details'), endpoint=endpoint)
+                details=data.get('details'), endpoint=endpoint,
+                reason=message if isinstance(message, str) and message else None)
         return data
 
     def paginate(self, endpoint, key, params=None):

@@ -140,6 +140,14 @@ def explain_error(exc, params):
                     'api_user_id and api_token instead')
         if exc.has_error('error-login-blocked'):
             return f'Rocket.Chat has blocked logins for user {user!r} after failed attempts ({exc.error}); wait, then retry'
+        if exc.reason is None:
+            # Rocket.Chat 9 answers every failed login alike, without saying that two-factor authentication or a
+            # lockout stopped it (reference §13.5), so the message lists what the user can do about each.
+            return (f'Rocket.Chat rejected the login of user {user!r} without saying why ({exc}). Check api_username '
+                    'and api_password. If they are right, the user may have two-factor authentication enabled: then '
+                    'create a personal access token for it (with "Ignore Two Factor Authentication" checked) and use '
+                    'api_user_id and api_token instead. Logins may also be blocked for a while after failed attempts: '
+                    'then wait and retry')
         return f'Rocket.Chat rejected the login of user {user!r}: check api_username and api_password ({exc})'
     if exc.status == 401:
         return (f'Rocket.Chat rejected the credentials ({exc}). Check that api_token is a valid personal access token '

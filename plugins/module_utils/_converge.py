@@ -125,6 +125,8 @@ def lost_create_waits(timeout):
         total += waits[-1]
         wait *= 2
     return waits
+# Rocket.Chat 9.0 removed the transpilation that skip_transpile skips (#40142).
+SKIP_TRANSPILE_UNTIL = (9, 0)
 
 
 def new_token():
@@ -140,18 +142,47 @@ def check_creatable(type_, desired):
         raise IntegrationError(f'{exc}. Nothing was changed') from exc
 
 
-def check_skip_transpile(client, desired, doc=None):
-    """Raise IntegrationError when skip_transpile is to be written to a server older than 8.4, which does not know it.
+def _release(version):
+    return '.'.join(map(str, version))
 
-    Asks the server's version only then, and only when the stored integration does not already have the field.
+
+def check_skip_transpile(client, desired, doc=None, warn=None):
+    """The desired fields as this server can take them, as far as skip_transpile goes.
+
+    Asks the server's version (once per client) only when the task sets skip_transpile. Rocket.Chat 9.0 runs every
+    script untranspiled and dropped the flag (reference §13.2, §13.3): there the option is left out, so that it is
+    neither compared nor sent, with a warning. Before 8.4, which does not know the field, skip_transpile: true fails
+    (IntegrationError) unless the stored integration has the field already.
     """
-    if not desired.get('skip_transpile') or (doc and 'skipTranspile' in doc):
-        return
+    if desired.get('skip_transpile') is None:
+        return desired
     version = client.server_version()
-    if version is not None and version < SKIP_TRANSPILE_SINCE:
+    if version is not None and version >= SKIP_TRANSPILE_UNTIL:
+        if warn:
+            name = f" (set for {desired['name']!r})" if desired.get('name') else ''
+            warn(f"skip_transpile{name} has no effect on Rocket.Chat {_release(version)}: from "
+                 f"{_release(SKIP_TRANSPILE_UNTIL)} on, every script runs as it is, never transpiled, so the option is "
+                 'neither compared nor sent. Remove it from the task')
+        return {option: value for option, value in desired.items() if option != 'skip_transpile'}
+    if desired['skip_transpile'] and not (doc and 'skipTranspile' in doc) and version is not None \
+            and version < SKIP_TRANSPILE_SINCE:
         raise IntegrationError(
-            f"skip_transpile needs Rocket.Chat {'.'.join(map(str, SKIP_TRANSPILE_SINCE))} or later, and this server runs "
-            f"{'.'.join(map(str, version))}: remove skip_transpile from the task. Nothing was changed")
+            f"skip_transpile needs Rocket.Chat {_release(SKIP_TRANSPILE_SINCE)} or later, and this server runs "
+            f"{_release(version)}: remove skip_transpile from the task. Nothing was changed")
+    return desired
+
+
+def keeps_stored_skip_transpile(client, doc, desired):
+    """Whether an update may carry the integration's stored skipTranspile back to the server.
+
+    Only a stored true needs carrying (a 7.3+ server stores what an update leaves out as null, and null, false and no
+    field all mean the same), and only to a server before 9.0, which dropped the flag (reference §13.3: whether 9.0
+    refuses the key or ignores it is not known, so it never gets it). The version is asked only then.
+    """
+    if doc.get('skipTranspile') is not True or 'skip_transpile' in desired:
+        return 'skip_transpile' in desired
+    version = client.server_version()
+    return version is None or version < SKIP_TRANSPILE_UNTIL
 
 
 class Change:
@@ -181,14 +212,14 @@ def write_error(exc, action, type_, doc=None, name=None):
     return IntegrationError(f'Rocket.Chat refused to {action} the {what}: {exc.error or exc}. Nothing was changed')
 
 
-def create(client, type_, desired, check_mode):
+def create(client, type_, desired, check_mode, warn=None):
     """Create an integration with the desired fields (in check mode, predict it).
 
     An outgoing integration created without a token gets a random one: Rocket.Chat refuses to update an outgoing
     integration that has none, so without it the integration could never be changed again.
     """
     check_creatable(type_, desired)
-    check_skip_transpile(client, desired)
+    desired = check_skip_transpile(client, desired, warn=warn)
     changed_options = list(desired)
     if type_ == OUTGOING and not desired.get('token'):
         desired = dict(desired, token=new_token())
@@ -257,7 +288,7 @@ def settle_creation(client, change, desired, same_name, update_token='always', w
 
 def create_settled(client, type_, desired, check_mode, update_token='always', warn=None):
     """create(), then settle_creation() against a fresh read of the integrations of that name."""
-    change = create(client, type_, desired, check_mode)
+    change = create(client, type_, desired, check_mode, warn)
     if check_mode or not change.after.get('_id'):
         return change
     return settle_creation(client, change, desired, find_by_name(client, desired.get('name'), type_), update_token, warn)
@@ -274,6 +305,7 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
     if not check_mode and read_at is not None and memory.stale(read_at):
         doc = _read_again(client, doc)
     type_ = doc['type']
+    desired = check_skip_transpile(client, desired, doc, warn)
     compare_token = update_token == 'always' or not doc.get('token')
     if not compare_token:
         desired = {option: value for option, value in desired.items() if option != 'token'}
@@ -284,7 +316,6 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         check_update(doc, desired)
     except FieldError as exc:
         raise IntegrationError(f'{exc}. Nothing was changed') from exc
-    check_skip_transpile(client, {option: desired[option] for option in changed_options if option in desired}, doc)
     token = None
     if type_ == OUTGOING:
         token = desired.get('token') if 'token' in changed_options else doc.get('token')
@@ -312,7 +343,8 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
             state['read_at'] = memory.mark()
         current = state['current']
         kept_token = token if token_changed else current.get('token') or token
-        return update_payload(current, desired, kept_token if type_ == OUTGOING else None)
+        return update_payload(current, desired, kept_token if type_ == OUTGOING else None,
+                              keeps_stored_skip_transpile(client, current, desired))
 
     try:
         updated = _put_update(client, memory, body).get('integration') or predicted
@@ -329,9 +361,14 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
             raise write_error(exc, 'update', type_, doc) from exc
         else:
             raise
-    # A script the server cannot compile is undone by writing back what the update was built on.
-    updated = check_updated(client, state['before'], updated, predicted, changed_options,
-                            lambda client_, payload: _put_update(client_, memory, lambda: payload), warn)
+    def write_back(client_, payload):
+        # A script the server cannot compile is undone by writing back what the update was built on; a stored
+        # skipTranspile goes back only where the update itself could carry it (not to 9.0 and later).
+        if not keeps_stored_skip_transpile(client_, state['before'], {}):
+            payload = {key: value for key, value in payload.items() if key != 'skipTranspile'}
+        return _put_update(client_, memory, lambda: payload)
+
+    updated = check_updated(client, state['before'], updated, predicted, changed_options, write_back, warn)
     ignored = differences(updated, desired, compare_token=compare_token)
     if ignored and warn:
         # Some Rocket.Chat versions silently drop some changes (for example the post-as user of incoming hooks).

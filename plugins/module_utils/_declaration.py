@@ -78,6 +78,8 @@ def entry(doc):
                      or (field.option == 'trigger_words' and not uses['trigger_words'])):
             continue  # the event ignores it, and rocketchat_integrations refuses it for that event
         value = _option_value(field, doc.get(field.key))
+        if field.option == 'skip_transpile' and not value:
+            continue  # a deprecated option (Rocket.Chat 9.0 dropped the flag); false is what leaving it out means
         if value is not None:
             result[field.option] = value
     if type_ == OUTGOING:

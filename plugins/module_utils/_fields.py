@@ -81,7 +81,8 @@ FIELD_ARGUMENT_SPEC = dict(
     emoji=dict(type='str'),
     script_enabled=dict(type='bool'),
     script=dict(type='str'),
-    skip_transpile=dict(type='bool'),
+    # Rocket.Chat 9.0 runs every script untranspiled and dropped the flag (#40142).
+    skip_transpile=dict(type='bool', removed_in_version='3.0.0', removed_from_collection='community.rocketchat'),
     override_destination_channel_enabled=dict(type='bool'),
     event=dict(type='str', choices=list(EVENTS)),
     urls=dict(type='list', elements='str'),
@@ -262,17 +263,21 @@ OUTGOING_UPDATE_KEYS = frozenset((
 NEWER_OUTGOING_UPDATE_KEYS = frozenset(('skipTranspile', 'scriptEngine'))
 
 
-def update_payload(doc, desired, token=None):
+def update_payload(doc, desired, token=None, skip_transpile=True):
     """The body of integrations.update: every field the integration has, with the desired ones applied.
 
     Rocket.Chat 7.3 and later store null for each field of its update that the body leaves out, so the body carries
     every stored field except what the server manages itself, including fields this collection does not model (so a
     field of a newer release survives an update too). Empty values are left out: the server would refuse them.
+    skipTranspile is carried only when stored true (false and null mean the same to the server), and never with
+    skip_transpile=False: Rocket.Chat 9.0 dropped it (the caller knows the server's version).
     """
     type_ = doc['type']
     body = {}
     for key, value in doc.items():
         if key.startswith('_') or key in SERVER_KEYS or value is None or value == []:
+            continue
+        if key == 'skipTranspile' and value is not True:
             continue
         if key == 'token' and type_ == INCOMING:
             continue  # the hook's token is never written by an update; a secret is not sent for nothing
@@ -283,6 +288,8 @@ def update_payload(doc, desired, token=None):
         field = BY_OPTION[option]
         if field.kind != 'secret' and not _writes_nothing(field, value, doc):
             body[field.key] = api_value(field, value)
+    if not skip_transpile:
+        body.pop('skipTranspile', None)
     body.update(type=type_, integrationId=doc['_id'])
     body.setdefault('enabled', True)
     body.setdefault('scriptEnabled', False)

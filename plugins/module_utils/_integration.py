@@ -89,7 +89,13 @@ def is_not_found(exc):
 
 
 def is_permission_error(exc):
-    """True for a route gate (403) or a method-level permission failure (400)."""
+    """True for a route gate (403) or a method-level permission failure (400; 403 error-forbidden from 9.0).
+
+    Never for a failed login, which the first request of a task may run into: Rocket.Chat 9 answers one with
+    {error: 'unauthorized'} only (reference §13.5), and explain_error() says what to do about it.
+    """
+    if exc.endpoint == 'login':
+        return False
     return exc.status == 403 or any(exc.has_error(code) for code in (
         'not_authorized', 'not-authorized', 'error-unauthorized', 'error-invalid-integration', 'unauthorized'))
 

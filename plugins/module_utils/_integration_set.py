@@ -338,7 +338,7 @@ def _write(client, outcome, groups, check_mode, warn, changes):
                 change = remove(client, doc, check_mode) if doc else Change(
                     UNCHANGED, None, None, f'{short_type(entry.type_)} integration {entry.name!r} does not exist')
             elif doc is None:
-                change = create(client, entry.type_, entry.desired, check_mode)
+                change = create(client, entry.type_, entry.desired, check_mode, warn)
             else:
                 change = update(client, doc, entry.desired, entry.update_token, check_mode, warn, outcome.read_at)
         except ScriptRejected as exc:

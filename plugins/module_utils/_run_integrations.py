@@ -70,8 +70,12 @@ def checked_items(task):
     """Each item of integrations validated against ITEM_SPEC (types, choices, defaults)."""
     task.no_log_values.update(nested_secrets(task.params))
     items = []
+    deprecated = {}
     for index, raw in enumerate(task.params['integrations']):
         validation = ArgumentSpecValidator(ITEM_SPEC).validate(raw)
+        for deprecation in validation._deprecations:  # pylint: disable=protected-access
+            # Once per task, not per item: the items' options, as the docs name them.
+            deprecated.setdefault(deprecation['msg'].replace("Param '", "Param 'integrations[].", 1), deprecation)
         if validation.error_messages:
             name = raw.get('name')
             label = f'integrations[{index}]' + (f' ({name!r})' if isinstance(name, str) else '')
@@ -79,6 +83,8 @@ def checked_items(task):
                         for error in validation.errors.errors]
             task.fail(f"{label}: {'; '.join(messages)}")
         items.append(validation.validated_parameters)
+    for msg, deprecation in deprecated.items():
+        task.deprecate(msg, version=deprecation.get('version'), collection_name=deprecation.get('collection_name'))
     return items
 
 

@@ -5,7 +5,8 @@
 """What the modules' logic sees of the task that runs it, whichever launcher runs it.
 
 The logic of each module (plugins/module_utils/_run_*.py) reads its options from ``task.params``, honours
-``task.check_mode`` and ``task.diff``, reports with ``task.warn(msg)``, keeps secrets it finds out of the output with
+``task.check_mode`` and ``task.diff``, reports with ``task.warn(msg)`` and ``task.deprecate(msg, version,
+collection_name)``, keeps secrets it finds out of the output with
 ``task.no_log_values``, and ends a failed task with ``task.fail(msg, **result)``, which never returns. A successful run
 returns the task result (a dict) from the logic's ``run(task)``.
 
@@ -52,6 +53,9 @@ class ModuleTask:
     def warn(self, msg):
         self.module.warn(msg)
 
+    def deprecate(self, msg, version, collection_name):
+        self.module.deprecate(msg, version=version, collection_name=collection_name)
+
     def fail(self, msg, **result):
         self.module.fail_json(msg=msg, **result)
 
@@ -65,9 +69,13 @@ class InProcessTask:
         self.diff = diff
         self.no_log_values = set(no_log_values or ())
         self.warnings = []
+        self.deprecations = []
 
     def warn(self, msg):
         self.warnings.append(msg)
+
+    def deprecate(self, msg, version, collection_name):
+        self.deprecations.append(dict(msg=msg, version=version, collection_name=collection_name))
 
     def fail(self, msg, **result):
         raise TaskFailed(msg, **result)

@@ -119,10 +119,15 @@ options:
     type: bool
   skip_transpile:
     description:
+      - B(Deprecated), and will be removed in community.rocketchat 3.0.0. Rocket.Chat 9.0 no longer transpiles
+        scripts (they run as they are, in strict mode), so the option has no use there. Setting it makes Ansible show
+        a deprecation warning.
       - Whether Rocket.Chat runs O(script) as it is, without transpiling it with Babel first.
       - Needs Rocket.Chat 8.4 or later; on an older server (as its C(/api/info) tells) the task fails before anything is
-        changed. Rocket.Chat
-        deprecated the option and plans to drop it with the transpilation in 9.0.
+        changed.
+      - On Rocket.Chat 9.0 and later the option is neither compared nor sent, and the task warns that it has no effect.
+        A C(skipTranspile) that an integration kept from an earlier release is never sent to such a server either.
+      - Setting it costs one more (unauthenticated) request, for the server's version.
     type: bool
     version_added: 2.0.0
   state:

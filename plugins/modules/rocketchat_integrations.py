@@ -102,8 +102,11 @@ options:
         type: str
       skip_transpile:
         description:
+          - B(Deprecated), and will be removed in community.rocketchat 3.0.0. Rocket.Chat 9.0 no longer transpiles
+            scripts, so the option has no use there. Setting it makes Ansible show a deprecation warning.
           - Whether the script runs without Babel transpilation. Needs Rocket.Chat 8.4 or later; on an older server (as
             its C(/api/info) tells) the task fails before the first write.
+          - On Rocket.Chat 9.0 and later it is neither compared nor sent, and the task warns that it has no effect.
         type: bool
         version_added: 2.0.0
       override_destination_channel_enabled:

@@ -190,4 +190,8 @@ class RocketChatActionBase(ActionBase):
             result.setdefault('invocation', {'module_args': task.params})
         if task.warnings:
             result['warnings'] = list(task.warnings)
+        # What a module process's AnsibleModule reports for deprecated options, the items' ones (task.deprecate) too.
+        for deprecation in validation._deprecations + task.deprecations:  # pylint: disable=protected-access
+            display.deprecated(deprecation['msg'], version=deprecation.get('version'),
+                               collection_name=deprecation.get('collection_name'))
         return remove_values(result, task.no_log_values)

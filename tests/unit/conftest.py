@@ -47,6 +47,8 @@ class FakeTransport(BaseAdapter):
         call = dict(method=request.method, endpoint=endpoint, params=dict(parse_qsl(parts.query)), body=body,
                     headers=dict(request.headers), url=request.url)
         self.calls.append(call)
+        # Rocket.Chat 9 removes the query and fields parameters (reference §13.6): no request of any test may carry them.
+        assert not {'query', 'fields'} & set(call['params']), f'{request.method} {endpoint} sends query or fields'
         answers = self.routes.get((request.method, endpoint))
         if answers is None:
             answer = dict(status=404, json_body={'success': False, 'error': 'no scripted answer'})

@@ -298,3 +298,11 @@ def test_server_version_needs_no_login(transport):
     transport.on('GET', '/api/info', ok(version='8.4.0'))
     assert password_client().server_version() == (8, 4)
     assert transport.endpoints() == ['GET /api/info']
+
+
+def test_no_request_of_the_unit_tests_may_carry_query_or_fields(transport):
+    # The fake transport refuses them for every test (Rocket.Chat 9 removes both, reference §13.6); this proves it does.
+    transport.on('GET', 'integrations.list', ok(integrations=[], total=0))
+    for params in ({'query': '{}'}, {'fields': '{"name": 1}'}):
+        with pytest.raises(AssertionError, match='sends query or fields'):
+            token_client().get('integrations.list', params=params)

@@ -99,7 +99,7 @@ def test_an_entry_has_every_option_with_a_value_and_none_without():
     assert incoming == {
         'name': 'adopt-alerts', 'type': 'incoming', 'enabled': True, 'channel': ['#general', '@alice'],
         'username': 'rocket.cat', 'alias': 'Alerts', 'avatar': 'https://example.com/a.png', 'emoji': ':bell:',
-        'script_enabled': True, 'script': SCRIPT, 'skip_transpile': False, 'override_destination_channel_enabled': True}
+        'script_enabled': True, 'script': SCRIPT, 'override_destination_channel_enabled': True}
     assert off == {'name': 'adopt-off', 'type': 'incoming', 'enabled': False, 'channel': ['#general'],
                    'username': 'rocket.cat', 'script_enabled': False, 'override_destination_channel_enabled': False}
     assert ci['update_token'] == 'on_create' and 'token' not in ci and ci['retry_delay'] == 'powers-of-two'

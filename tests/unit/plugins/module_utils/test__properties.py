@@ -153,3 +153,20 @@ def test_lookup_by_name_finds_exactly_the_matches_whatever_the_paging(docs, want
         client = _client.RocketChatClient(BASE_URL, user_id='u', token='t')
         found = find_by_name(client, wanted, type_)
     assert found == [d for d in stored if d['name'] == wanted and type_ in (None, d['type'])]
+
+
+@settings(max_examples=150)
+@given(st.sampled_from([STORED_IN, STORED_OUT]).flatmap(lambda doc: st.tuples(
+    st.just(doc), st.sampled_from([{}, {'skipTranspile': None}, {'skipTranspile': False}, {'skipTranspile': True}]),
+    desired_strategy(doc['type']))))
+def test_skip_transpile_is_carried_only_when_true_or_set_and_never_to_a_server_without_it(case):
+    base, stored_flag, desired = case
+    stored = dict(base, **stored_flag)
+    token = stored.get('token') if stored['type'] == OUTGOING else None
+    # Rocket.Chat 9.0 dropped the flag (reference §13.3): the caller says so, and the body never has it.
+    assert 'skipTranspile' not in f.update_payload(stored, desired, token, skip_transpile=False)
+    body = f.update_payload(stored, desired, token)
+    if 'skip_transpile' in desired and (desired['skip_transpile'] or 'skipTranspile' in stored):
+        assert body['skipTranspile'] is desired['skip_transpile']
+    else:  # false, null and no field mean the same to every server
+        assert body.get('skipTranspile') is (True if stored.get('skipTranspile') is True else None)

@@ -156,6 +156,10 @@ def test_removed_concurrently_is_unchanged(run_module, transport):
     (fail(403, 'unauthorized'), 'manage-incoming-integrations'),
     (fail(400, 'Unauthorized [not_authorized]', 'not_authorized'), 'manage-own-incoming-integrations'),
     (fail(400, 'Invalid integration [error-invalid-integration]', 'error-invalid-integration'), 'did not create'),
+    # Rocket.Chat 9.0: 403 with errorType error-forbidden and the refusal in error (reference §13.4); another user's
+    # integration with only the own permission stays 400 error-invalid-integration there (above).
+    (fail(403, 'Unauthorized [not_authorized]', 'error-forbidden'), 'manage-own-incoming-integrations'),
+    (fail(403, 'not_authorized', 'error-forbidden'), 'manage-own-incoming-integrations'),
 ])
 def test_permission_failures_on_remove_name_the_permission(run_module, transport, answer, fragment):
     transport.on('GET', 'integrations.get', ok(integration=incoming()))
@@ -172,10 +176,27 @@ def test_permission_failure_on_list_names_the_permission(run_module, transport):
     assert failed and 'manage-outgoing-integrations' in result['msg'] and 'manage-incoming' not in result['msg']
 
 
-def test_not_authorized_to_read_is_an_error_not_absent(run_module, transport):
-    transport.on('GET', 'integrations.get', fail(400, 'not-authorized'))
-    result, failed = run_absent(run_module, integration_id='in1')
-    assert failed and 'manage-incoming-integrations' in result['msg'] and 'manage-outgoing-integrations' in result['msg']
+# A user with only manage-own-* that reads another user's integration: 400 on 8.x, 403 error-forbidden on 9.0
+# (reference §13.4). The server says it exists, so it is never "already absent".
+READ_REFUSALS = [fail(400, 'not-authorized'), fail(403, 'not-authorized', 'error-forbidden')]
+
+
+@pytest.mark.parametrize('answer', READ_REFUSALS)
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_not_authorized_to_read_is_an_error_not_absent(run_module, transport, answer, check_mode):
+    transport.on('GET', 'integrations.get', answer)
+    result, failed = run_module(module.main, dict(args(integration_id='in1'), _ansible_check_mode=check_mode))
+    assert failed and result['msg'].startswith('Rocket.Chat refused to read integration in1 (not-authorized)')
+    assert 'manage-incoming-integrations' in result['msg'] and 'manage-own-outgoing-integrations' in result['msg']
+    assert 'already' not in result['msg'] and 'No such' not in result['msg'] and removes(transport) == []
+
+
+@pytest.mark.parametrize('answer', READ_REFUSALS)
+def test_not_authorized_to_read_fails_an_update_by_id_naming_the_permission(run_module, transport, answer):
+    transport.on('GET', 'integrations.get', answer)
+    result, failed = run_module(module.main, dict(TOKEN_ARGS, integration_id='in1', type='outgoing', emoji=':x:'))
+    assert failed and 'manage-outgoing-integrations (or manage-own-outgoing-integrations' in result['msg']
+    assert transport.endpoints() == ['GET integrations.get']
 
 
 def test_bad_token_says_which_options_to_check(run_module, transport):
@@ -216,11 +237,24 @@ def test_two_factor_user_is_told_to_use_a_personal_access_token(run_module, tran
     assert_no_secrets(result, SECRETS)
 
 
+def test_a_login_refused_without_a_reason_says_what_to_do(run_module, transport):
+    # Rocket.Chat 9 answers a failed login with this body only, also when two-factor authentication stopped it
+    # (reference §13.5).
+    transport.on('POST', 'login', dict(status=401, json_body={'success': False, 'error': 'unauthorized'}))
+    result, failed = run_module(module.main, password_args(integration_id='x'))
+    assert failed and result['status'] == 401 and transport.endpoints() == ['POST login']
+    assert result['msg'].startswith("Rocket.Chat rejected the login of user 'deploy' without saying why")
+    assert 'api_username and api_password' in result['msg'] and 'two-factor authentication' in result['msg']
+    assert 'personal access token' in result['msg'] and 'api_user_id and api_token' in result['msg']
+    assert_no_secrets(result, SECRETS)
+
+
 def test_wrong_password_names_the_options(run_module, transport):
     transport.on('POST', 'login', dict(status=401, json_body={
         'success': False, 'status': 'error', 'error': 'Unauthorized', 'message': 'Unauthorized'}))
     result, failed = run_module(module.main, password_args(integration_id='x'))
     assert failed and 'api_username' in result['msg'] and 'api_password' in result['msg']
+    assert 'two-factor' not in result['msg']  # a server that says why is not second-guessed
     assert_no_secrets(result, SECRETS)
 
 

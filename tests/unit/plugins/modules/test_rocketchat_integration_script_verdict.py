@@ -18,7 +18,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._script_verdi
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration_info as info_module
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integrations as set_module
-from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, fail, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, assert_no_secrets, fail, listing, ok
 
 HOOK_TOKEN = 'incoming-hook-secret-Vx04Lm77Qa'
 OUT_TOKEN = 'outgoing-hook-secret-Pe31Rt'
@@ -38,22 +38,13 @@ BROKEN_HOOK = dict({k: v for k, v in HOOK.items() if k != 'scriptCompiled'}, scr
 CALL = {'_id': 'out1', 'type': 'webhook-outgoing', 'name': 'CI', 'enabled': True, 'username': 'rocket.cat',
         'event': 'sendMessage', 'channel': ['#ops'], 'urls': ['https://ci.example.com/hook'], 'scriptEnabled': True,
         'script': GOOD, 'scriptCompiled': GOOD, 'token': OUT_TOKEN, '_createdAt': '2026-11-20T10:00:00.000Z'}
+SECRETS = (HOOK_TOKEN, OUT_TOKEN)
 HOOK_ARGS = dict(TOKEN_ARGS, type='incoming', name='Alerts', channel=['#alerts'], username='rocket.cat',
                  script_enabled=True)
 
 
-def listing(*docs):
-    return ok(integrations=list(docs), offset=0, items=len(docs), count=len(docs), total=len(docs))
-
-
 def calls(transport):
     return [f"{c['method']} {c['endpoint']}" for c in transport.calls]
-
-
-def assert_no_secrets(result):
-    text = json.dumps(result)
-    for secret in (HOOK_TOKEN, OUT_TOKEN, TOKEN_ARGS['api_token']):
-        assert secret not in text
 
 
 # The readable error -----------------------------------------------------------------------------------------------
@@ -94,7 +85,7 @@ def test_a_created_integration_whose_script_does_not_compile_is_removed_again(ru
     # The create's answer carried the verdict: no read in between.
     assert calls(transport) == ['GET integrations.list', 'POST integrations.create', 'POST integrations.remove']
     assert transport.calls[2]['body'] == {'type': 'webhook-incoming', 'integrationId': 'in1'}
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_a_creation_that_cannot_be_removed_again_says_what_the_server_holds(run_module, transport):
@@ -108,7 +99,7 @@ def test_a_creation_that_cannot_be_removed_again_says_what_the_server_holds(run_
                                     f"{BROKEN_TEXT}. Removing it again failed (Rocket.Chat refused to remove")
     assert result['msg'].endswith('so the server holds it (id in1) with that script: fix the script and run the task '
                                   'again, or remove the integration')
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_an_update_whose_script_does_not_compile_is_undone_in_full(run_module, transport):
@@ -125,7 +116,7 @@ def test_an_update_whose_script_does_not_compile_is_undone_in_full(run_module, t
     # updates keep what the body leaves out.
     assert undo == dict(update_payload(HOOK, {}), emoji='') and undo['script'] == GOOD
     assert result['integration']['script'] == GOOD and result['integration']['token'] == '********'
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 @pytest.mark.parametrize('stored, args', [
@@ -137,11 +128,12 @@ def test_an_update_whose_script_does_not_compile_is_undone_in_full(run_module, t
 def test_enabling_a_script_or_switching_skip_transpile_is_undone_when_it_does_not_compile(
         run_module, transport, stored, args):
     transport.on('GET', 'integrations.list', listing(stored))
+    transport.on('GET', '/api/info', ok(version='8.9'))  # asked when a task sets skip_transpile
     transport.on('PUT', 'integrations.update', ok(integration=dict(BROKEN_HOOK, **args_as_fields(args))),
                  ok(integration=stored))
     result, failed = run_module(module.main, dict(dict(HOOK_ARGS, script_enabled=None), **args))
     assert failed and result['changed'] is False and 'The previous integration was written back' in result['msg']
-    assert transport.calls[2]['body'] == update_payload(stored, {})
+    assert transport.calls[-1]['body'] == update_payload(stored, {})  # the undo
 
 
 def args_as_fields(args):
@@ -158,7 +150,7 @@ def test_an_outgoing_update_is_undone_with_the_previous_token(run_module, transp
     assert failed and result['changed'] is False
     assert transport.calls[2]['body'] == update_payload(CALL, {}, OUT_TOKEN) and transport.calls[2]['body']['token'] == OUT_TOKEN
     assert 'outgoing-new-secret-Zz9' not in json.dumps(result)
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 @pytest.mark.parametrize('undo_answer, state', [
@@ -177,7 +169,7 @@ def test_an_update_that_cannot_be_undone_says_what_the_server_holds(run_module, 
     assert result['msg'].startswith(f"Rocket.Chat cannot compile the script of incoming integration 'Alerts' (id in1): "
                                     f'{BROKEN_TEXT}. Writing the previous integration back failed (')
     assert result['msg'].endswith(state)
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_an_answer_without_the_verdict_costs_one_read(run_module, transport):
@@ -228,7 +220,7 @@ def test_a_script_broken_before_that_the_task_does_not_change_only_warns(run_mod
         f"Rocket.Chat cannot compile the script of incoming integration 'Alerts' (id in1): {BROKEN_TEXT}. The task did "
         'not change the script, so it went ahead; fix the script (option script) so that Rocket.Chat can run it']
     assert calls(transport) == ['GET integrations.list', 'PUT integrations.update']  # nothing undone
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_a_server_that_refuses_the_script_fails_naming_the_integration_and_its_error(run_module, transport):
@@ -251,8 +243,9 @@ def test_check_mode_cannot_know_the_verdict_and_writes_nothing(run_module, trans
 def test_stored_verdict_and_skip_transpile_never_report_a_change(run_module, transport):
     stored = dict(BROKEN_HOOK, skipTranspile=False)
     transport.on('GET', 'integrations.list', listing(stored))
+    transport.on('GET', '/api/info', ok(version='8.9'))  # asked when a task sets skip_transpile
     result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN, skip_transpile=False))
-    assert not failed and result['changed'] is False and calls(transport) == ['GET integrations.list']
+    assert not failed and result['changed'] is False and calls(transport) == ['GET integrations.list', 'GET /api/info']
     result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
     assert not failed and result['changed'] is False
 
@@ -294,7 +287,7 @@ def test_a_set_fails_only_the_entries_whose_script_does_not_compile_and_reports_
                                 'PUT integrations.update', 'POST integrations.create', 'POST integrations.remove',
                                 'GET integrations.list']
     assert transport.calls[3]['body'] == update_payload(server[0], {})  # ci-b written back in full
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_a_set_entry_that_cannot_be_undone_counts_as_a_change(run_module, transport):
@@ -308,7 +301,7 @@ def test_a_set_entry_that_cannot_be_undone_counts_as_a_change(run_module, transp
     assert 'Writing the previous integration back failed (' in result['msg']
     assert result['msg'].endswith('The other entries: nothing to change; 0 unchanged')
     assert 'diff' in result
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
 
 
 def test_a_set_entry_whose_script_was_broken_before_only_warns(run_module, transport):
@@ -339,7 +332,7 @@ def test_info_shows_each_stored_script_error_readably_and_the_declaration_leaves
     broken, fine = result['integrations']
     assert broken['script_error'] == {'name': 'SyntaxError', 'message': "Unexpected token ';'", 'line': 3}
     assert broken['scriptError'] == BROKEN_ERROR and 'script_error' not in fine
-    assert_no_secrets(result)
+    assert_no_secrets(result, SECRETS)
     result, failed = run_module(info_module.main, dict(TOKEN_ARGS, format='declaration'))
     assert not failed and all('script_error' not in entry and 'scriptError' not in entry
                               for entry in result['integrations'])

@@ -496,6 +496,34 @@ def test_skip_transpile_on_8_4_is_written_and_the_version_read_once(run_module, 
     assert transport.endpoints().count('GET /api/info') == 1
 
 
+def test_a_login_refused_without_a_reason_is_not_called_a_missing_permission(run_module, transport):
+    # Rocket.Chat 9's body for any failed login (reference §13.5); the first request of the task runs into it.
+    transport.on('POST', 'login', dict(status=401, json_body={'success': False, 'error': 'unauthorized'}))
+    args = dict(CI_SCOPE, integrations=[outgoing_item('ci-a')], api_username='deploy', api_password='unit-pw-77c1')
+    del args['api_user_id'], args['api_token']
+    result, failed = run_module(module.main, args)
+    assert failed and result['status'] == 401 and transport.endpoints() == ['POST login']
+    assert 'two-factor authentication' in result['msg'] and 'api_user_id and api_token' in result['msg']
+    assert 'permission' not in result['msg'] and 'unit-pw-77c1' not in json.dumps(result)
+
+
+def test_skip_transpile_on_9_x_is_never_sent_nor_compared_and_each_entry_that_sets_it_warns(run_module, transport):
+    # Rocket.Chat 9.0 dropped the flag with the transpilation (reference §13.2, §13.3).
+    kept = outgoing_doc('o001', 'ci-a', skipTranspile=True)
+    transport.on('GET', 'integrations.list', listing(kept), listing(kept, outgoing_doc('o002', 'ci-b')))
+    transport.on('GET', '/api/info', ok(version='9.0'))
+    transport.on('POST', 'integrations.create', ok(integration=outgoing_doc('o002', 'ci-b')))
+    transport.on('PUT', 'integrations.update', stored_after(kept))
+    items = [outgoing_item('ci-a', skip_transpile=False, emoji=':x:'), outgoing_item('ci-b', skip_transpile=True)]
+    result, failed = run_module(module.main, dict(CI_SCOPE, integrations=items))
+    assert not failed and names(result['created']) == ['ci-b'] and names(result['updated']) == ['ci-a']
+    assert result['updated'][0]['changed_options'] == ['emoji']
+    assert not any('skipTranspile' in c['body'] for c in transport.calls if c['method'] in ('POST', 'PUT'))
+    assert transport.endpoints().count('GET /api/info') == 1
+    assert [w.split(' has no effect')[0] for w in result['warnings']] == [
+        "skip_transpile (set for 'ci-a')", "skip_transpile (set for 'ci-b')"]
+
+
 def test_no_version_is_read_without_skip_transpile(run_module, transport):
     transport.on('GET', 'integrations.list', listing(), listing(outgoing_doc('o001', 'ci-a')))
     transport.on('POST', 'integrations.create', ok(integration=outgoing_doc('o001', 'ci-a')))
@@ -540,3 +568,14 @@ def test_without_a_scope_the_read_also_waits_for_settling_copies_of_a_named_entr
     result, failed = run_module(module.main, dict(TOKEN_ARGS, integrations=[outgoing_item('ci-a', type='outgoing')]))
     assert not failed and result['unchanged'] == [dict(name='ci-a', type='outgoing', integration_id='o001')]
     assert sleeps == [0.2, 0.4]
+
+
+def test_the_items_deprecated_option_is_reported_once_by_the_module(run_module, transport, monkeypatch):
+    shown = []
+    monkeypatch.setattr(basic.AnsibleModule, 'deprecate', lambda self, msg, **kwargs: shown.append((msg, kwargs)))
+    transport.on('GET', 'integrations.list', listing())
+    items = [outgoing_item('ci-a', skip_transpile=False), outgoing_item('ci-b', skip_transpile=False), outgoing_item('ci-c')]
+    transport.on('GET', '/api/info', ok(version='8.9'))
+    result, failed = run_module(module.main, dict(CI_SCOPE, integrations=items, _ansible_check_mode=True))
+    assert not failed and shown == [("Param 'integrations[].skip_transpile' is deprecated. See the module docs for more "
+                                     'information', {'version': '3.0.0', 'collection_name': 'community.rocketchat'})]

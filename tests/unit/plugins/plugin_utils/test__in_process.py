@@ -20,6 +20,7 @@ from ansible.template import Templar
 from ansible_collections.community.rocketchat.plugins.action import rocketchat_integration as integration_action
 from ansible_collections.community.rocketchat.plugins.action import rocketchat_integration_info as info_action
 from ansible_collections.community.rocketchat.plugins.action import rocketchat_integrations as integrations_action
+from ansible_collections.community.rocketchat.plugins.module_utils import _run_integrations
 from ansible_collections.community.rocketchat.plugins.module_utils._task import InProcessTask, ModuleTask, TaskFailed
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration, rocketchat_integration_info, rocketchat_integrations
 from ansible_collections.community.rocketchat.plugins.plugin_utils import _in_process
@@ -218,3 +219,36 @@ def test_module_task_forwards_to_the_module():
     task.warn('w')
     task.fail('m', status=1)
     assert calls == ['w', {'msg': 'm', 'status': 1}]
+
+
+DEPRECATED = ("Param '{}' is deprecated. See the module docs for more information", '3.0.0', 'community.rocketchat')
+
+
+@pytest.mark.parametrize('plugin, args, option', [
+    (integration_action, dict(TOKEN_ARGS, integration_id='i1', skip_transpile=False), 'skip_transpile'),
+    (integrations_action, dict(TOKEN_ARGS, integrations=[{'name': 'a', 'type': 'incoming', 'skip_transpile': True},
+                                                         {'name': 'b', 'type': 'incoming', 'skip_transpile': False}]),
+     'integrations[].skip_transpile'),
+])
+def test_a_deprecated_option_is_reported_in_process_as_a_module_reports_it(plugin, args, option, transport, monkeypatch):
+    shown = []
+    monkeypatch.setattr(_in_process.display, 'deprecated',
+                        lambda msg, version=None, collection_name=None, **kwargs: shown.append((msg, version, collection_name)))
+    transport.on('GET', 'integrations.get', ok(integration={'_id': 'i1', 'type': 'webhook-incoming', 'name': 'x'}))
+    transport.on('GET', 'integrations.list', ok(integrations=[], count=0, offset=0, total=0))
+    action(plugin, args, check_mode=True)._run_in_process()
+    ours = [deprecation for deprecation in shown if deprecation[2] == 'community.rocketchat']
+    assert ours == [(DEPRECATED[0].format(option),) + DEPRECATED[1:]]  # once per task, not once per item
+
+
+def test_the_deprecated_option_is_in_the_argument_spec_the_module_process_validates():
+    for spec in (rocketchat_integration.argument_spec(), _run_integrations.ITEM_SPEC):
+        assert spec['skip_transpile']['removed_in_version'] == '3.0.0'
+        assert spec['skip_transpile']['removed_from_collection'] == 'community.rocketchat'
+
+
+def test_module_task_forwards_deprecations_to_the_module():
+    calls = []
+    module = SimpleNamespace(deprecate=lambda msg, **kwargs: calls.append((msg, kwargs)))
+    ModuleTask(module).deprecate('gone', version='3.0.0', collection_name='community.rocketchat')
+    assert calls == [('gone', {'version': '3.0.0', 'collection_name': 'community.rocketchat'})]
