@@ -96,9 +96,7 @@ def write_error(exc, action, type_, doc=None, name=None):
         # Read a moment ago, gone now (reference §3.2): removed by someone else between the read and the update.
         return IntegrationError(f'The {what} disappeared while it was being updated (someone else removed it); '
                                 'nothing was changed')
-    # Rocket.Chat's texts often end with a full stop of their own.
-    return IntegrationError(f"Rocket.Chat refused to {action} the {what}: {str(exc.error or exc).rstrip('.')}. "
-                            'Nothing was changed')
+    return IntegrationError(f'Rocket.Chat refused to {action} the {what}: {exc.error or exc}. Nothing was changed')
 
 
 def create(client, type_, desired, check_mode):
