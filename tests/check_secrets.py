@@ -23,7 +23,7 @@ MIN_LENGTH = 8  # shorter values would match by chance
 def spellings(secret):
     """The secret as it is and as outputs spell it."""
     found = set()
-    for value in {secret, secret.strip()}:
+    for value in (secret, secret.strip()):
         escaped = {value, repr(value)[1:-1], json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
         escaped.update([repr(text)[1:-1] for text in escaped] + [json.dumps(text)[1:-1] for text in escaped])
         found.update(escaped)

@@ -138,7 +138,7 @@ def secret_spellings(secret):
     """Every way a message may spell a secret: as is, without surrounding whitespace, escaped as Python and JSON
     escape it (once, and once more when an escaped text is quoted again), and URL-encoded."""
     found = set()
-    for value in {secret, secret.strip()}:
+    for value in (secret, secret.strip()):
         if not value:
             continue
         escaped = {value, repr(value)[1:-1], repr(value.encode('utf-8'))[2:-1], json.dumps(value)[1:-1]}
