@@ -178,7 +178,7 @@ def client_for(task):
 def explain_error(exc, params):
     """A task failure message for a client error, naming the options that fix it."""
     if exc.status == 401 and exc.endpoint == 'login':
-        user = params.get('api_username')
+        user = cleaned_credentials(params)['api_username']
         if exc.has_error('totp-required'):
             return (f'User {user!r} has two-factor authentication enabled, so api_username/api_password cannot log in. '
                     'Create a personal access token for it (with "Ignore Two Factor Authentication" checked) and use '

@@ -37,7 +37,7 @@ def test_a_blocked_login_says_to_wait(run_module, transport):
     transport.on('POST', 'login', dict(status=401, json_body={
         'success': False, 'status': 'error', 'error': 'error-login-blocked-for-user',
         'message': 'Login has been temporarily blocked'}))
-    result, failed = run_module(module.main, PASSWORD_ARGS)
+    result, failed = run_module(module.main, dict(PASSWORD_ARGS, api_username='deploy\n'))
     assert failed and result['status'] == 401
     assert result['msg'] == ("Rocket.Chat has blocked logins for user 'deploy' after failed attempts "
                              '(error-login-blocked-for-user); wait, then retry')
