@@ -74,19 +74,22 @@ def test_a_refused_update_names_the_integration_and_the_reason(run_module, trans
     assert transport.endpoints().count('PUT integrations.update') == 1
 
 
-def test_an_integration_removed_before_its_update_disappeared(run_module, transport):
+def test_an_integration_removed_before_its_update_says_so(run_module, transport):
     # Reference §3.2: integrations.update of an id that no longer exists answers 400 'No integration found.'
     transport.on('GET', 'integrations.list', listing(DOC))
     transport.on('PUT', 'integrations.update', fail(400, 'No integration found.'))
     result, failed = run_module(module.main, ARGS)
-    assert failed and result['msg'] == ("The incoming integration 'Alerts' (id in1) disappeared while it was being "
-                                        'updated (someone else removed it); nothing was changed')
+    assert failed and result['msg'] == ("incoming integration 'Alerts' (id in1) was removed on the server while this "
+                                        'task was updating it; nothing was changed')
+    assert transport.endpoints().count('PUT integrations.update') == 1
 
 
-def test_an_integration_removed_while_an_update_answer_was_lost_disappeared(run_module, transport):
+def test_an_integration_removed_while_an_update_answer_was_lost_is_not_written_again(run_module, transport):
     transport.on('GET', 'integrations.list', listing(DOC))
     transport.on('PUT', 'integrations.update', requests.exceptions.ConnectionError('Connection aborted'))
     transport.on('GET', 'integrations.get', fail(400, 'The integration does not exists.'))
     result, failed = run_module(module.main, ARGS)
-    assert failed and "incoming integration 'Alerts' (id in1) disappeared while it was being updated" in result['msg']
+    assert failed and result['msg'].startswith("incoming integration 'Alerts' (id in1) ")
+    assert 'nothing' in result['msg']
     assert transport.endpoints().count('PUT integrations.update') == 1
+    assert 'POST integrations.create' not in transport.endpoints()
