@@ -28,6 +28,8 @@ options:
     description:
       - A personal access token of the user O(api_user_id) (recommended), or a login token.
       - The module never logs out with this token, because logging out revokes a personal access token.
+      - Whitespace around the token, such as the final newline that C(ansible-vault encrypt_string) keeps when it
+        reads the standard input, is ignored, as it is around O(api_user_id) and O(api_username).
       - If not set, the value of the E(ROCKETCHAT_AUTH_TOKEN) environment variable is used.
     type: str
   api_username:
@@ -41,6 +43,7 @@ options:
   api_password:
     description:
       - The password of O(api_username).
+      - Line breaks around the password are ignored; spaces are kept, since they may be part of it.
       - If not set, the value of the E(ROCKETCHAT_PASSWORD) environment variable is used.
     type: str
   validate_certs:

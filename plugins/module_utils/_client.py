@@ -10,11 +10,12 @@ This layer has no Ansible imports so that it can be tested, and reused, on its o
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import traceback
 import warnings
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 try:
     import requests
@@ -36,6 +37,8 @@ RATE_LIMIT_ATTEMPTS = 5
 USER_AGENT = 'community.rocketchat'
 
 _WAIT_SECONDS = re.compile(r'wait (\d+) seconds')
+# What a message shows instead of a credential.
+MASK = '********'
 
 
 class RocketChatError(Exception):
@@ -94,7 +97,8 @@ def normalize_api_url(url):
     if parts.username or parts.password:
         raise ValueError('api_url must not contain a user name or password; use api_username/api_password or api_user_id/api_token')
     if parts.query or parts.fragment:
-        raise ValueError(f'api_url must not contain a query string or fragment; got {safe_url(text)!r}')
+        # The query is left out of the message: whatever was pasted there (a token?) is not repeated.
+        raise ValueError(f'api_url must not contain a query string or fragment; got {safe_url(text)!r} followed by one')
     path = parts.path.rstrip('/')
     for suffix in ('/api/v1', '/api'):
         if path.endswith(suffix):
@@ -104,13 +108,58 @@ def normalize_api_url(url):
 
 
 def safe_url(url):
-    """The URL without any user:password part, for messages."""
+    """The URL without any user:password part, query or fragment, for messages."""
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(url if '//' in url else '//' + url)
     except ValueError:
         return '<unparsable URL>'
     netloc = parts.netloc.rsplit('@', 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ''))
+    return urlunsplit((parts.scheme, netloc, parts.path, '', '')) if '//' in url else netloc + parts.path
+
+
+def url_credentials(url):
+    """The user:password part of a URL and its password, each as written and decoded; empty when there is none.
+
+    A URL without a scheme ('admin:secret@chat.example.com') counts too: urlsplit would read 'admin' as its scheme.
+    """
+    text = (url or '').strip()
+    try:
+        parts = urlsplit(text if '//' in text else '//' + text)
+    except ValueError:
+        return set()
+    if '@' not in parts.netloc:
+        return set()
+    userinfo = parts.netloc.rsplit('@', 1)[0]
+    found = {userinfo, unquote(userinfo)}
+    if ':' in userinfo:
+        password = userinfo.split(':', 1)[1]
+        found.update((password, unquote(password)))
+    return {value for value in found if value and value != ':'}
+
+
+def secret_spellings(secret):
+    """Every way a message may spell a secret: as is, without surrounding whitespace, escaped as Python and JSON
+    escape it (once, and once more when an escaped text is quoted again), and URL-encoded."""
+    found = set()
+    for value in (secret, secret.strip()):
+        if not value:
+            continue
+        escaped = {value, repr(value)[1:-1], repr(value.encode('utf-8'))[2:-1], json.dumps(value)[1:-1]}
+        escaped.update(repr(text)[1:-1] for text in list(escaped))
+        found.update(escaped)
+        found.update((quote(value, safe=''), quote_plus(value, safe=''), quote(value)))
+    return found
+
+
+def scrub(text, secrets):
+    """text with every spelling of each secret replaced by MASK."""
+    spellings = set()
+    for secret in secrets:
+        if secret:
+            spellings.update(secret_spellings(secret))
+    for spelling in sorted(spellings, key=len, reverse=True):
+        text = text.replace(spelling, MASK)
+    return text
 
 
 def _snippet(text, limit=160):
@@ -136,6 +185,7 @@ class RocketChatClient:
         self._token = token
         self._username = username
         self._password = password
+        self._login_token = None
         self._logged_in = False
         self._server_version = None
         self._version_read = False
@@ -180,6 +230,7 @@ class RocketChatClient:
             raise RocketChatError(
                 f'Rocket.Chat answered the login at {self.base_url}/api/v1/login without a user id and token',
                 kind='invalid_response', endpoint='login')
+        self._login_token = auth['authToken']
         self._set_auth(auth['userId'], auth['authToken'])
         self._logged_in = True
 
@@ -229,13 +280,39 @@ class RocketChatClient:
     def put(self, endpoint, body):
         return self.request('PUT', endpoint, body=body)
 
+    def scrub(self, text):
+        """text without any spelling of this session's credentials (the token, the password, the login token).
+
+        Texts that reach the user are built from what requests, urllib3 and the server say, and those may quote a
+        header or a body: a token with a stray newline is quoted escaped by requests' header check, for example.
+        The user id and user name are not secret.
+        """
+        return scrub(text, (self._token, self._password, self._login_token))
+
+    def _scrub_error(self, exc):
+        """Scrub the texts of exc, and drop the exception chained to it when that one quotes a credential."""
+        exc.message = self.scrub(exc.message)
+        exc.args = (exc.message,)
+        exc.error = self.scrub(exc.error) if isinstance(exc.error, str) else exc.error
+        cause = exc.__cause__
+        if cause is not None and self.scrub(str(cause)) != str(cause):
+            exc.__cause__ = None
+            exc.__suppress_context__ = True
+
     def request(self, method, endpoint, params=None, body=None, authenticated=True):
         """Send one API request and return the decoded JSON object of a successful answer.
 
-        Waits and retries when rate limited (up to the configured bound); raises RocketChatError otherwise. body may
-        be a function that returns the body: it is called before each attempt, so that a write sent again after a
-        rate-limit wait can carry what the server holds by then.
+        Waits and retries when rate limited (up to the configured bound); raises RocketChatError otherwise, whose
+        texts never carry a credential. body may be a function that returns the body: it is called before each
+        attempt, so that a write sent again after a rate-limit wait can carry what the server holds by then.
         """
+        try:
+            return self._request(method, endpoint, params, body, authenticated)
+        except RocketChatError as exc:
+            self._scrub_error(exc)
+            raise
+
+    def _request(self, method, endpoint, params, body, authenticated):
         if authenticated:
             self.login()
         attempt = 0
@@ -246,12 +323,17 @@ class RocketChatClient:
                 return self._decode(method, endpoint, response)
             # A 429 is answered before the request is processed, so a write can be sent again safely.
             wait = self._rate_limit_wait(response)
-            if wait > self._rate_limit_max_wait or attempt >= RATE_LIMIT_ATTEMPTS:
+            if wait > self._rate_limit_max_wait:
                 raise RocketChatError(
                     f'Rocket.Chat rate-limited {method} {self.url_for(endpoint)} and asks to wait {wait:.0f} s, '
-                    f'longer than the {self._rate_limit_max_wait} s this task may wait. Grant the user the '
-                    "'api-bypass-rate-limit' permission, or raise the server's API rate limiter settings",
-                    kind='rate_limited', status=429, endpoint=endpoint)
+                    f'longer than the {self._rate_limit_max_wait} s this task may wait (rate_limit_max_wait). '
+                    "Grant the user the 'api-bypass-rate-limit' permission, or raise the server's API rate limiter "
+                    'settings', kind='rate_limited', status=429, endpoint=endpoint)
+            if attempt >= RATE_LIMIT_ATTEMPTS:
+                raise RocketChatError(
+                    f'Rocket.Chat rate-limited {method} {self.url_for(endpoint)} {attempt} times in a row; the task '
+                    "gave up. Grant the user the 'api-bypass-rate-limit' permission, or raise the server's API rate "
+                    'limiter settings', kind='rate_limited', status=429, endpoint=endpoint)
             # A little past the reset, so that the next request lands in the new window.
             if self.warn:
                 self.warn(f"Rocket.Chat's API rate limiter made the task wait {wait + 0.1:.1f} s before {method} {endpoint}. "
@@ -285,7 +367,9 @@ class RocketChatClient:
                 f'Could not connect to {url}: {_connection_reason(exc)}. Check api_url and that the server is reachable',
                 kind='connection', endpoint=endpoint) from exc
         except requests.exceptions.RequestException as exc:
-            raise RocketChatError(f'{method} {url} failed: {exc}', kind='connection', endpoint=endpoint) from exc
+            # An invalid URL or header, a broken answer: requests' text says which (scrubbed by request()).
+            raise RocketChatError(f'{method} {url} failed: {exc}. Check api_url', kind='connection',
+                                  endpoint=endpoint) from exc
 
     def _rate_limit_wait(self, response):
         """Seconds until Rocket.Chat's rate limit window resets (X-RateLimit-Reset is absolute epoch ms)."""
@@ -314,7 +398,7 @@ class RocketChatClient:
             content_type = response.headers.get('Content-Type', 'no content type')
             raise RocketChatError(
                 f'Expected a JSON answer from Rocket.Chat at {url} but received HTTP {status} ({content_type}): '
-                f'{_snippet(response.text)!r}. Check that api_url is the base URL of a Rocket.Chat server',
+                f'{_snippet(self.scrub(response.text or ""))!r}. Check that api_url is the base URL of a Rocket.Chat server',
                 kind='invalid_response', status=status, endpoint=endpoint)
         if status >= 400 or data.get('success') is False:
             error = data.get('error')

@@ -23,6 +23,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._client impor
     REQUESTS_IMPORT_ERROR,
     RocketChatClient,
     RocketChatError,
+    url_credentials,
 )
 
 TOKEN_PAIR = ('api_user_id', 'api_token')
@@ -73,6 +74,50 @@ def rocketchat_argument_spec(**extra):
     return spec
 
 
+# Surrounding whitespace that each credential option loses. Rocket.Chat user ids, tokens and user names never contain
+# whitespace, so a space or line break around them is always a copying accident (ansible-vault encrypt_string reading
+# the standard input keeps the final newline). A password may begin or end with a space, which the server compares
+# like any other character, but no password field takes a line break: only line breaks are stripped from it.
+CREDENTIAL_STRIP = {
+    'api_user_id': None,
+    'api_token': None,
+    'api_username': None,
+    'api_password': '\r\n',
+}
+SECRET_OPTIONS = ('api_token', 'api_password')
+
+
+def _given(params, name):
+    """The option's value as the task will see it: the parameter, else the environment variable's fallback."""
+    value = params.get(name)
+    return value if value is not None else os.environ.get(ENV_VARS[name])
+
+
+def cleaned_credentials(params):
+    """The credential options without the surrounding whitespace they may not have (see CREDENTIAL_STRIP)."""
+    return {name: value.strip(chars) if isinstance(value, str) else value
+            for name, chars in CREDENTIAL_STRIP.items() for value in (params.get(name),)}
+
+
+def connection_secrets(params):
+    """The credentials in the connection options that Ansible does not know as no_log values, from the raw parameters.
+
+    The user:password and the password of an api_url (or ROCKETCHAT_URL) that carries them: api_url is refused then,
+    but it is not a no_log option, so invocation, the system log and -vvv output would show it whole. And the
+    stripped spelling of a token or password given with surrounding whitespace. Both launchers make these no_log
+    values before anything is validated or logged (the logic modules export this as their nested_secrets).
+    """
+    found = set()
+    for value in (params.get('api_url'), os.environ.get(ENV_VARS['api_url'])):
+        if isinstance(value, str):
+            found.update(url_credentials(value))
+    for name in SECRET_OPTIONS:
+        value = _given(params, name)
+        if isinstance(value, str) and value.strip() and value.strip() != value:
+            found.add(value.strip())
+    return found
+
+
 def _pair_hint(pair):
     return ' and '.join(f'{name} ({ENV_VARS[name]})' for name in pair)
 
@@ -105,7 +150,7 @@ def client_for(task):
     """A RocketChatClient configured from the task's connection options; fails the task on bad options."""
     if not HAS_REQUESTS:
         task.fail(missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    params = task.params
+    params = dict(task.params, **cleaned_credentials(task.params))
     problem = check_connection_options(params)
     if problem:
         task.fail(problem)
@@ -133,7 +178,7 @@ def client_for(task):
 def explain_error(exc, params):
     """A task failure message for a client error, naming the options that fix it."""
     if exc.status == 401 and exc.endpoint == 'login':
-        user = params.get('api_username')
+        user = cleaned_credentials(params)['api_username']
         if exc.has_error('totp-required'):
             return (f'User {user!r} has two-factor authentication enabled, so api_username/api_password cannot log in. '
                     'Create a personal access token for it (with "Ignore Two Factor Authentication" checked) and use '
@@ -171,4 +216,5 @@ def rocketchat_client(task):
         try:
             client.close()
         except RocketChatError as exc:
-            task.warn(f'Could not log out of Rocket.Chat: {exc}')
+            task.warn(f'Could not log out of Rocket.Chat, so the login token of api_username stays valid until the '
+                      f'server expires it: {exc}')

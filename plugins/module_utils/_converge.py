@@ -209,6 +209,10 @@ def write_error(exc, action, type_, doc=None, name=None):
     if is_permission_error(exc):
         return IntegrationError(f'Rocket.Chat refused to {action} the {what} ({exc.error}): {permission_hint(type_)}. '
                                 'Nothing was changed')
+    if action == 'update' and exc.has_error('No integration found'):
+        # Read a moment ago, gone now (reference §3.2): removed by someone else between the read and the update.
+        return IntegrationError(f'{what} was removed on the server while this task was updating it; nothing was '
+                                'changed')
     return IntegrationError(f'Rocket.Chat refused to {action} the {what}: {exc.error or exc}. Nothing was changed')
 
 

@@ -9,7 +9,11 @@ PRIVATE to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
-from ansible_collections.community.rocketchat.plugins.module_utils._common import rocketchat_argument_spec, rocketchat_client
+from ansible_collections.community.rocketchat.plugins.module_utils._common import (
+    connection_secrets,
+    rocketchat_argument_spec,
+    rocketchat_client,
+)
 from ansible_collections.community.rocketchat.plugins.module_utils._converge import create_settled, remove, update
 from ansible_collections.community.rocketchat.plugins.module_utils._diff_text import text_diff
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import (
@@ -131,6 +135,11 @@ def ensure_present(task, client):
     else:
         change = update(client, doc, desired, params['update_token'], task.check_mode, task.warn)
     return result_of(task, client, change)
+
+
+def nested_secrets(params):
+    """The credentials in the connection options that both launchers make no_log values from the start."""
+    return connection_secrets(params)
 
 
 def argument_spec():

@@ -9,7 +9,11 @@ PRIVATE to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
-from ansible_collections.community.rocketchat.plugins.module_utils._common import rocketchat_argument_spec, rocketchat_client
+from ansible_collections.community.rocketchat.plugins.module_utils._common import (
+    connection_secrets,
+    rocketchat_argument_spec,
+    rocketchat_client,
+)
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import TYPE_CHOICES, IntegrationError
 from ansible_collections.community.rocketchat.plugins.module_utils._listing import LISTING_ARGUMENT_SPEC, listing
 
@@ -21,6 +25,11 @@ ARGUMENT_SPEC = dict(
     # name_prefix, format and history (plugins/module_utils/_listing.py reads them)
     **LISTING_ARGUMENT_SPEC,
 )
+
+
+def nested_secrets(params):
+    """The credentials in the connection options that both launchers make no_log values from the start."""
+    return connection_secrets(params)
 
 
 def argument_spec():

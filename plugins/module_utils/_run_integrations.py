@@ -15,6 +15,7 @@ from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
 from ansible_collections.community.rocketchat.plugins.module_utils._common import (
+    connection_secrets,
     explain_error,
     rocketchat_argument_spec,
     rocketchat_client,
@@ -54,16 +55,18 @@ def _as_dict(item):
 
 
 def nested_secrets(params):
-    """The values of the items' no_log options (token), as strings, from the raw parameters of the task.
+    """The values of the items' no_log options (token), as strings, and the credentials in the connection options
+    (see _common.connection_secrets), from the raw parameters of the task.
 
     Both launchers make them no_log values before anything is validated or logged (see _module.RocketChatModule):
     the argument spec does not declare the items' sub-options, so Ansible cannot know them.
     """
+    secrets = connection_secrets(params)
     items = params.get('integrations')
-    if not isinstance(items, list):
-        return set()
-    return {str(item[name]) for item in map(_as_dict, items) if item
-            for name in SECRET_ITEM_OPTIONS if item.get(name) not in (None, '')}
+    if isinstance(items, list):
+        secrets.update(str(item[name]) for item in map(_as_dict, items) if item
+                       for name in SECRET_ITEM_OPTIONS if item.get(name) not in (None, ''))
+    return secrets
 
 
 def checked_items(task):

@@ -341,14 +341,13 @@ script_error:
   sample: {name: SyntaxError, message: "Unexpected token ';'", line: 3}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.community.rocketchat.plugins.module_utils._run_integration import argument_spec, run
+from ansible_collections.community.rocketchat.plugins.module_utils._module import RocketChatModule
+from ansible_collections.community.rocketchat.plugins.module_utils._run_integration import argument_spec, nested_secrets, run
 from ansible_collections.community.rocketchat.plugins.module_utils._task import ModuleTask
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = RocketChatModule(argument_spec=argument_spec(), supports_check_mode=True, nested_secrets=nested_secrets)
     module.exit_json(**run(ModuleTask(module)))
 
 

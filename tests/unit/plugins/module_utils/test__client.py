@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote
+
 import pytest
 import requests
 
@@ -12,6 +15,8 @@ from ansible_collections.community.rocketchat.plugins.module_utils._client impor
     RocketChatClient,
     RocketChatError,
     normalize_api_url,
+    scrub,
+    url_credentials,
 )
 from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, fail, ok
 
@@ -46,6 +51,8 @@ def test_normalize_api_url_keeps_port_and_sub_path(given, expected):
     ('', 'starting with https://'),
     ('https://admin:hunter2@chat.example.com', 'must not contain a user name or password'),
     ('https://chat.example.com/?x=1', 'query string'),
+    ('https://chat.example.com/?authToken=hunter2', 'query string'),
+    ('admin:hunter2@chat.example.com', 'starting with https://'),
 ])
 def test_normalize_api_url_rejects_what_cannot_be_a_base_url(given, fragment):
     with pytest.raises(ValueError, match=fragment) as info:
@@ -306,3 +313,92 @@ def test_no_request_of_the_unit_tests_may_carry_query_or_fields(transport):
     for params in ({'query': '{}'}, {'fields': '{"name": 1}'}):
         with pytest.raises(AssertionError, match='sends query or fields'):
             token_client().get('integrations.list', params=params)
+
+
+def spellings(secret):
+    """The ways a message may quote a secret (what the scrubber must catch)."""
+    return {
+        'raw': secret,
+        'repr': repr(secret)[1:-1],
+        'repr twice': repr(repr(secret)[1:-1])[1:-1],
+        'JSON': json.dumps(secret)[1:-1],
+        'URL-encoded': quote(secret, safe=''),
+        'stripped': secret.strip(),
+    }
+
+
+@pytest.mark.parametrize('secret', ['token-with-newline-Ab12\n', 'pass word "quoted" \\ 24/7 ünï\r\n'])
+def test_scrub_removes_every_spelling_of_a_secret(secret):
+    for name, spelling in spellings(secret).items():
+        text = scrub(f'before {spelling} after', [secret])
+        assert text == 'before ******** after', name
+
+
+def test_a_token_with_a_newline_fails_without_showing_it(transport):
+    token = 'unit-secret-token-7f3a\n'
+    with pytest.raises(RocketChatError) as info:
+        RocketChatClient(BASE_URL, user_id='uid-1', token=token).get('me')
+    message = str(info.value)
+    assert 'header' in message and 'api_url' in message
+    for name, spelling in spellings(token).items():
+        assert spelling not in message, name
+    assert info.value.__cause__ is None  # requests' own exception quotes the header: not chained
+    assert transport.calls == []
+
+
+def test_an_answer_that_echoes_the_login_token_is_scrubbed(transport):
+    transport.on('POST', 'login', ok(status='success', data={'userId': 'u9', 'authToken': 'login-token-echoed-4411'}))
+    transport.on('GET', 'me', dict(status=500, text='<pre>X-Auth-Token: login-token-echoed-4411 ' + PASSWORD + '</pre>',
+                                   headers={'Content-Type': 'text/html'}))
+    with pytest.raises(RocketChatError) as info:
+        password_client().get('me')
+    message = str(info.value)
+    assert 'X-Auth-Token: ********' in message
+    assert 'login-token-echoed' not in message and PASSWORD not in message
+
+
+def test_a_snippet_is_scrubbed_before_it_is_cut(transport):
+    # The token straddles the 160-character cut of the excerpt: its first part alone would show.
+    transport.on('GET', 'me', dict(status=502, text='x' * 150 + SECRET, headers={'Content-Type': 'text/plain'}))
+    with pytest.raises(RocketChatError) as info:
+        token_client().get('me')
+    assert SECRET[:8] not in str(info.value)
+
+
+def test_a_generic_request_failure_names_the_request_and_api_url(transport):
+    with pytest.raises(RocketChatError) as info:
+        RocketChatClient('https://chat.example.com:99999', user_id='uid-1', token=SECRET).get('me')
+    message = str(info.value)
+    assert message.startswith('GET https://chat.example.com:99999/api/v1/me failed: ') and 'Check api_url' in message
+    assert info.value.kind == 'connection' and transport.calls == []
+
+
+def test_login_answer_without_user_id_and_token_is_an_invalid_response(transport):
+    transport.on('POST', 'login', ok(status='success', data={'me': {'username': 'deploy'}}))
+    with pytest.raises(RocketChatError) as info:
+        password_client().get('me')
+    assert info.value.kind == 'invalid_response' and info.value.endpoint == 'login'
+    assert str(info.value) == (f'Rocket.Chat answered the login at {BASE_URL}/api/v1/login without a user id and token')
+    assert transport.endpoints() == ['POST login']
+
+
+def test_five_short_rate_limits_in_a_row_say_so(transport):
+    limited = dict(status=429, json_body={'success': False, 'error': 'You must wait 3 seconds before trying again'})
+    transport.on('GET', 'integrations.list', limited)
+    slept = []
+    with pytest.raises(RocketChatError) as info:
+        token_client(sleep=slept.append).get('integrations.list')
+    message = str(info.value)
+    assert info.value.kind == 'rate_limited' and len(slept) == 4
+    assert f'rate-limited GET {BASE_URL}/api/v1/integrations.list 5 times in a row' in message
+    assert 'longer than' not in message and "'api-bypass-rate-limit'" in message
+
+
+@pytest.mark.parametrize('url, found', [
+    ('https://chat.example.com', set()),
+    ('https://deploy:s3cr%40t@chat.example.com', {'deploy:s3cr%40t', 'deploy:s3cr@t', 's3cr%40t', 's3cr@t'}),
+    ('deploy:hunter2@chat.example.com', {'deploy:hunter2', 'hunter2'}),
+    ('https://token-only@chat.example.com', {'token-only'}),
+])
+def test_url_credentials_names_the_userinfo_and_password(url, found):
+    assert url_credentials(url) == found
