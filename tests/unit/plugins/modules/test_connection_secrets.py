@@ -9,7 +9,6 @@ line break (ansible-vault encrypt_string keeps the newline it read from the stan
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -20,7 +19,7 @@ from ansible_collections.community.rocketchat.plugins.action import rocketchat_i
 from ansible_collections.community.rocketchat.plugins.action import rocketchat_integration_info as info_action
 from ansible_collections.community.rocketchat.plugins.action import rocketchat_integrations as integrations_action
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration, rocketchat_integration_info, rocketchat_integrations
-from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, ok, spellings
 from ansible_collections.community.rocketchat.tests.unit.plugins.plugin_utils.test__in_process import INJECT, action
 
 URL_PASSWORD = 'url-secret-pass-55'
@@ -44,10 +43,6 @@ def as_shown(text):
     except ImportError:
         return text
     return mask_secrets(text)
-
-
-def spellings(secret):
-    return {secret, secret.strip(), json.dumps(secret)[1:-1], repr(secret)[1:-1]}
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import requests
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
-from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, fail, ok
+from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_URL, TOKEN_ARGS, fail, listing, ok
 
 PASSWORD = 'unit-secret-password-91b2'
 LOGIN_TOKEN = 'login-token-secret-Lq72'
@@ -17,10 +17,6 @@ DOC = {'_id': 'in1', 'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': Tr
 ARGS = dict(TOKEN_ARGS, type='incoming', name='Alerts', channel=['#alerts'], username='rocket.cat', emoji=':x:')
 PASSWORD_ARGS = dict(api_url=BASE_URL, api_username='deploy', api_password=PASSWORD, state='absent', integration_id='x')
 LOGGED_IN = ok(status='success', data={'userId': 'u9', 'authToken': LOGIN_TOKEN})
-
-
-def listing(*docs):
-    return ok(integrations=list(docs), offset=0, items=len(docs), count=len(docs), total=len(docs))
 
 
 def test_a_login_answer_without_user_id_and_token(run_module, transport):
