@@ -9,7 +9,6 @@ line break (ansible-vault encrypt_string keeps the newline it read from the stan
 
 from __future__ import annotations
 
-
 import pytest
 
 from ansible.module_utils import basic
