@@ -18,11 +18,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from rocketchat_emulator import EmulatorServer  # noqa: E402  (needs the path above)
+from rocketchat_emulator.__main__ import parse_args  # noqa: E402  (needs the path above)
 
-V6, V7, V8 = '6.13.1', '7.10.0', '8.8.1'
+V6, V7, V8, V9 = '6.13.1', '7.10.0', '8.8.1', '9.0.1'
 # Profiles with their own behaviour (README.md, "Version profiles").
 V63, V72, V83, V85, V86, V89 = '6.3.7', '7.2.0', '8.3.0', '8.5.0', '8.6.1', '8.9.0'
-VERSIONS = [V6, V7, V8]
+VERSIONS = [V6, V7, V8, V9]
 FORBIDDEN_7 = 'User does not have the permissions required for this action [error-unauthorized]'
 ONE_OF = 'must match exactly one schema in oneOf'
 TIMEOUT = 10
@@ -285,8 +286,8 @@ def test_logout_revokes_personal_access_token_and_is_recorded(emu8):
 
 def test_create_incoming_document(emu):
     doc = create(Client(emu), incoming_body(alias='Bot', emoji=':robot:'))
-    assert len(doc['_id']) == (24 if emu.server_version.startswith('8') else 17)
-    if emu.server_version.startswith('8'):
+    assert len(doc['_id']) == (24 if version_tuple(emu.server_version) >= (8, 0) else 17)
+    if version_tuple(emu.server_version) >= (8, 0):
         assert re.match('^[0-9a-f]{24}$', doc['_id'])
     assert len(doc['token']) == 48
     assert doc['channel'] == ['#general']
@@ -1251,10 +1252,298 @@ def test_shutdown_endpoint():
         requests.get(server.url + '/api/info', timeout=TIMEOUT)
 
 
+# ---------------------------------------------------------------------------- save-time script check (section 13.3)
+
+BROKEN_SCRIPT = 'class Script {\n  process_incoming_request({ request }) {\n    return { content: { text: request.content.text } };\n'
+FIXED_SCRIPT = BROKEN_SCRIPT + '  }\n}\n'
+
+
+def get_integration(client, integration_id):
+    return client.get('integrations.get', integrationId=integration_id).json()['integration']
+
+
+def update_body(doc, **extra):
+    """An update body that carries the stored document's fields (both branches accept it)."""
+    if doc['type'] == 'webhook-incoming':
+        return incoming_body(integrationId=doc['_id'], **extra)
+    return outgoing_body(integrationId=doc['_id'], **extra)
+
+
+@pytest.mark.parametrize('version', [V7, V83, V8, V9])
+@pytest.mark.parametrize('make_body', [incoming_body, outgoing_body])
+def test_broken_script_is_saved_with_script_error(servers, version, make_body):
+    """Section 13.3 (compileIntegrationScript, updateIncomingIntegration.ts, validateOutgoingIntegration.ts):
+    a script that does not compile is still saved, 200; the document gets scriptError {name, message, stack}
+    and no scriptCompiled. Saving a script that compiles sets scriptCompiled and removes scriptError."""
+    admin = Client(_server(servers, version))
+    response = admin.post('integrations.create', make_body(scriptEnabled=True, script=BROKEN_SCRIPT))
+    assert response.status_code == 200, response.text
+    doc = get_integration(admin, response.json()['integration']['_id'])
+    assert 'scriptCompiled' not in doc
+    assert doc['scriptError']['name'] == 'SyntaxError'
+    # V8's wording for the server's wrapper '(function(){' + script + '})': the wrapper's ')' is unexpected.
+    assert doc['scriptError']['message'] == "Unexpected token ')'"
+    assert doc['scriptError']['stack'].startswith("SyntaxError: Unexpected token ')'")
+    assert doc['script'] == BROKEN_SCRIPT
+
+    response = admin.put('integrations.update', update_body(doc, scriptEnabled=True, script=FIXED_SCRIPT))
+    assert response.status_code == 200, response.text
+    fixed = get_integration(admin, doc['_id'])
+    assert 'scriptError' not in fixed or fixed['scriptError'] is None
+    assert fixed['scriptCompiled'].endswith(FIXED_SCRIPT)
+
+    response = admin.put('integrations.update', update_body(doc, scriptEnabled=True, script=BROKEN_SCRIPT))
+    assert response.status_code == 200, response.text
+    broken = get_integration(admin, doc['_id'])
+    assert 'scriptCompiled' not in broken and broken['scriptError']['name'] == 'SyntaxError'
+
+
+def test_script_not_checked_unless_enabled(emu8):
+    """Section 4.1: compiled only when scriptEnabled is true and script.trim() is not empty."""
+    doc = create(Client(emu8), incoming_body(scriptEnabled=False, script=BROKEN_SCRIPT))
+    assert 'scriptError' not in doc and 'scriptCompiled' not in doc
+
+
+STRICT_ONLY = 'var mode = 0777;\nclass Script {}'
+ALWAYS_BROKEN = {
+    'class Script { prepare_outgoing_request({ request }) { return 0777; } }': 'Octal literals are not allowed in strict mode.',
+    'class Script { x(a, a) {} }': 'Duplicate parameter name not allowed in this context',
+}
+
+
+@pytest.mark.parametrize('version, skip, strict', [(V83, None, False), (V8, None, True), (V8, True, False), (V9, None, False)])
+def test_script_check_strictness_per_path(servers, version, skip, strict):
+    """How each release parses (scripts.py, sections 13.2 and 13.3): class bodies are strict on every path; the
+    top level is strict only on 8.4+'s @babel/core path (a module), sloppy under Meteor's Babel (up to 8.3) and
+    on the validate-only path (8.4+ with skipTranspile: true: new vm.Script('(function(){' + script + '})'))."""
+    admin = Client(_server(servers, version))
+    extra = {} if skip is None else {'skipTranspile': skip}
+    doc = create(admin, incoming_body(scriptEnabled=True, script=STRICT_ONLY, **extra))
+    if strict:
+        assert doc['scriptError']['message'] == 'Octal literals are not allowed in strict mode.'
+    else:
+        assert doc['scriptCompiled'] and 'scriptError' not in doc
+    for script, message in ALWAYS_BROKEN.items():
+        doc = create(admin, incoming_body(scriptEnabled=True, script=script, **extra))
+        assert doc['scriptError']['message'] == message and 'scriptCompiled' not in doc
+
+
+def test_emulator_refuses_to_start_without_mini_racer():
+    """The script check has no fallback: without the package the emulator exits at start, naming it."""
+    code = ('import sys; sys.modules["py_mini_racer"] = None; sys.path.insert(0, %r); '
+            'from rocketchat_emulator.__main__ import main; sys.exit(main(["--quiet"]))' % HERE)
+    result = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=30, check=False)
+    assert result.returncode == 2 and '"mini-racer"' in result.stderr, result.stderr
+
+
+# ---------------------------------------------------------------------------- Rocket.Chat 9.x (section 13)
+
+def refused(error):
+    """Section 13.4 (#43214): the 9.x shape of a refusal the API error switch maps."""
+    return {'success': False, 'error': error, 'errorType': 'error-forbidden'}
+
+
+@pytest.fixture
+def emu9(servers):
+    return _server(servers, V9)
+
+
+def test_info_9(emu9):
+    """Section 13.8 (getServerInfo.ts): version trimmed to X.Y for everyone, the full one and info with view-statistics."""
+    assert requests.get(emu9.url + '/api/info', timeout=TIMEOUT).json() == {'version': '9.0', 'success': True}
+    body = Client(emu9).get('../info').json()
+    assert body['version'] == '9.0.1' and body['info']['version'] == '9.0.1'
+
+
+def test_9_create_refusals_are_403(emu9):
+    """Section 13.4: create without manage(-own)-<type> answers 403 error-forbidden (400 not_authorized before)."""
+    bob = make_user(emu9)
+    incoming = bob.post('integrations.create', incoming_body())
+    assert incoming.status_code == 403 and incoming.json() == refused('Unauthorized [not_authorized]')
+    outgoing = bob.post('integrations.create', outgoing_body())
+    assert outgoing.status_code == 403 and outgoing.json() == refused('[not_authorized]')
+    assert control(emu9, 'GET', 'state')['integrations'] == []
+
+
+@pytest.mark.parametrize('version, status, body', [
+    (V89, 400, {'success': False, 'error': 'not-authorized'}),
+    (V9, 403, {'success': False, 'error': 'not-authorized', 'errorType': 'error-forbidden'}),
+])
+def test_get_of_another_users_integration(servers, version, status, body):
+    """Section 13.4: get of someone else's integration holding only manage-own-* (plain Error('not-authorized'))."""
+    emu = _server(servers, version)
+    set_permissions(emu, manage_own_incoming_integrations=['admin', 'user'])
+    doc = create(Client(emu), incoming_body())
+    response = make_user(emu).get('integrations.get', integrationId=doc['_id'])
+    assert response.status_code == status and response.json() == body
+
+
+def test_9_update_remove_refusals(emu9):
+    """Section 13.4: update or remove of a type the user has neither permission for: 403 error-forbidden; of someone
+    else's integration with only the own-permission: still 400 (those codes are not mapped); unknown ids unchanged."""
+    admin = Client(emu9)
+    incoming, outgoing = create(admin, incoming_body()), create(admin, outgoing_body())
+    set_permissions(emu9, manage_own_outgoing_integrations=['admin', 'user'])
+    bob = make_user(emu9)
+    update = bob.put('integrations.update', incoming_body(integrationId=incoming['_id']))
+    assert update.status_code == 403 and update.json() == refused('Unauthorized [not_authorized]')
+    remove = bob.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': incoming['_id']})
+    assert remove.status_code == 403 and remove.json() == refused('Unauthorized [not_authorized]')
+    others = bob.put('integrations.update', outgoing_body(integrationId=outgoing['_id']))
+    assert others.status_code == 400 and others.json()['errorType'] == 'invalid_integration'
+    others = bob.post('integrations.remove', {'type': 'webhook-outgoing', 'integrationId': outgoing['_id']})
+    assert others.status_code == 400 and others.json()['errorType'] == 'error-invalid-integration'
+    unknown = admin.post('integrations.remove', {'type': 'webhook-incoming', 'integrationId': 'nope'})
+    assert unknown.status_code == 400 and unknown.json() == {'success': False, 'error': 'No integration found.'}
+    unknown = admin.get('integrations.get', integrationId='nope')
+    assert unknown.status_code == 400 and unknown.json() == {'success': False, 'error': 'The integration does not exists.'}
+    assert len(control(emu9, 'GET', 'state')['integrations']) == 2
+
+
+def test_9_history_action_refusals_and_route_gate(emu9):
+    """Section 13.4: clearHistory and replayOutgoing without an outgoing permission: 403 error-forbidden; the route
+    gate's 403 (middleware, not the switch) keeps its 8.x body without errorType."""
+    admin = Client(emu9)
+    out = create(admin, outgoing_body())
+    row = control(emu9, 'POST', 'history', {'integrationId': out['_id']})['history'][0]
+    gate = make_user(emu9, 'carol').get('integrations.list')
+    assert gate.status_code == 403 and gate.json() == forbidden(V9)
+    set_permissions(emu9, manage_incoming_integrations=['admin', 'user'])
+    bob = make_user(emu9)
+    clear = bob.post('integrations.clearHistory', {'integrationId': out['_id']})
+    assert clear.status_code == 403 and clear.json() == refused('Unauthorized [not_authorized]')
+    replay = bob.post('integrations.replayOutgoing', {'integrationId': out['_id'], 'historyId': row['_id']})
+    assert replay.status_code == 403 and replay.json() == refused('Unauthorized [not_authorized]')
+    assert len(control(emu9, 'GET', 'state')['history']) == 1
+
+
+def test_9_hook_refusal_keeps_its_400(emu9):
+    """Section 13.4: the webhook handler answers its own failures, so error-not-allowed stays a 400 there."""
+    admin = Client(emu9)
+    doc = create(admin, incoming_body())
+    admin.put('integrations.update', incoming_body(integrationId=doc['_id'], overrideDestinationChannelEnabled=True))
+    control(emu9, 'POST', 'rooms', {'name': 'private', 'type': 'p'})
+    response = requests.post(hook_url(emu9, doc), json={'text': 'hi', 'channel': '#private'}, timeout=TIMEOUT)
+    assert response.status_code == 400 and response.json() == {'success': False, 'error': 'error-not-allowed'}
+
+
+@pytest.mark.parametrize('version, status, body', [
+    (V89, 400, {'success': False, 'error': 'error-not-allowed'}),
+    (V9, 403, {'success': False, 'error': 'error-not-allowed', 'errorType': 'error-forbidden'}),
+])
+def test_chat_post_message_to_a_foreign_private_room(servers, version, status, body):
+    """Section 13.4: chat endpoints are named among those whose error-not-allowed becomes 403 error-forbidden."""
+    emu = _server(servers, version)
+    control(emu, 'POST', 'rooms', {'name': 'private', 'type': 'p', 'members': []})
+    response = make_user(emu).post('chat.postMessage', {'channel': '#private', 'text': 'hi'})
+    assert response.status_code == status and response.json() == body
+
+
+SKIP_REFUSED = 'must NOT have additional properties'
+
+
+def test_9_skip_transpile_refused_by_default(emu9):
+    """Section 13.3, variant 'refused' (the property deleted from rest-typings): create (both branches) and the
+    outgoing update answer 400 invalid-params; the incoming update (additionalProperties:true) accepts and ignores it."""
+    admin = Client(emu9)
+    for body in (incoming_body(skipTranspile=True), outgoing_body(skipTranspile=True)):
+        response = admin.post('integrations.create', body)
+        assert response.status_code == 400 and response.json()['errorType'] == 'invalid-params'
+        assert SKIP_REFUSED in response.json()['error']
+    incoming, outgoing = create(admin, incoming_body()), create(admin, outgoing_body())
+    assert 'skipTranspile' not in incoming and 'skipTranspile' not in outgoing
+    response = admin.put('integrations.update', outgoing_body(integrationId=outgoing['_id'], skipTranspile=False))
+    assert response.status_code == 400 and SKIP_REFUSED in response.json()['error']
+    response = admin.put('integrations.update', incoming_body(integrationId=incoming['_id'], skipTranspile=True))
+    assert response.status_code == 200 and 'skipTranspile' not in response.json()['integration']
+
+
+def test_9_skip_transpile_ignored_variant(emu9):
+    """Section 13.3, variant 'ignored' (kept as a deprecated no-op): accepted everywhere, never stored, and the
+    script is stored as it is (no Babel on 9.0, section 13.2)."""
+    control(emu9, 'POST', 'settings', {'skip_transpile_variant': 'ignored'})
+    admin = Client(emu9)
+    script = 'class Script { process_incoming_request() { return {}; } }'
+    incoming = create(admin, incoming_body(skipTranspile=False, scriptEnabled=True, script=script))
+    outgoing = create(admin, outgoing_body(skipTranspile=True))
+    assert 'skipTranspile' not in incoming and 'skipTranspile' not in outgoing
+    assert incoming['scriptCompiled'] == script
+    for body in (incoming_body(integrationId=incoming['_id'], skipTranspile=True),
+                 outgoing_body(integrationId=outgoing['_id'], skipTranspile=True)):
+        response = admin.put('integrations.update', body)
+        assert response.status_code == 200 and 'skipTranspile' not in response.json()['integration']
+    control(emu9, 'POST', 'reset')
+    assert control(emu9, 'GET', 'settings')['skip_transpile_variant'] == 'refused'  # back to the start-up value
+
+
+def test_9_seeded_skip_transpile_survives_updates(emu9):
+    """Section 13.3: a 9.x update no longer writes skipTranspile, so an old document's key stays (no migration seen)."""
+    admin = Client(emu9)
+    doc = control(emu9, 'POST', 'integrations', {'integrations': [{'name': 'old', 'skipTranspile': True}]})['integrations'][0]
+    response = admin.put('integrations.update', incoming_body(integrationId=doc['_id'], name='old'))
+    assert response.status_code == 200 and response.json()['integration']['skipTranspile'] is True
+
+
+@pytest.mark.parametrize('version, breaking, minimal', [(V9, False, False), (V9, True, True), (V89, True, False)])
+def test_apply_breaking_changes_401_bodies(servers, version, breaking, minimal):
+    """Section 13.5: with applyBreakingChanges (9.x only: semver.gte(version, '9.0.0')) a failed login answers only
+    {success:false, error:'unauthorized'} and an unauthenticated call {success:false, error:<logged out>}."""
+    emu = _server(servers, version)
+    control(emu, 'POST', 'settings', {'apply_breaking_changes': breaking})
+    login = requests.post(emu.url + '/api/v1/login', json={'user': 'admin', 'password': 'nope'}, timeout=TIMEOUT)
+    anonymous = requests.get(emu.url + '/api/v1/integrations.list', timeout=TIMEOUT)
+    assert login.status_code == 401 and anonymous.status_code == 401
+    message = 'You must be logged in to do this.'
+    if minimal:
+        assert login.json() == {'success': False, 'error': 'unauthorized'}
+        assert anonymous.json() == {'success': False, 'error': message}
+    else:
+        assert login.json() == {'success': False, 'status': 'error', 'error': 'Unauthorized', 'message': 'Unauthorized'}
+        assert anonymous.json() == {'success': False, 'error': message, 'status': 'error', 'message': message}
+    assert Client(emu).get('me').status_code == 200
+
+
+def test_9_totp_hidden_with_breaking_changes(emu9):
+    """Section 13.5: the minimal login body carries no details, so totp-required is not visible."""
+    make_user(emu9, 'tina', totp_required=True, totp_code='123456')
+    control(emu9, 'POST', 'settings', {'apply_breaking_changes': True})
+    response = requests.post(emu9.url + '/api/v1/login', json={'user': 'tina', 'password': 'bob-pass'}, timeout=TIMEOUT)
+    assert response.status_code == 401 and response.json() == {'success': False, 'error': 'unauthorized'}
+
+
+@pytest.mark.parametrize('version, status', [(V89, 200), (V9, 400)])
+def test_query_parameter_removed_in_9(servers, version, status):
+    """Section 13.6: `query` is gone from integrations.list and integrations.history on 9.x (400 from their
+    additionalProperties:false schemas); integrations.get has no such keyword and ignores it."""
+    emu = _server(servers, version)
+    admin = Client(emu)
+    out = create(admin, outgoing_body())
+    for response in (admin.get('integrations.list', query='{}'), admin.get('integrations.history', id=out['_id'], query='{}')):
+        assert response.status_code == status
+        if status == 400:
+            assert response.json() == params_error(version, ['must NOT have additional properties'], 'query')
+    assert admin.get('integrations.get', integrationId=out['_id'], query='{}').status_code == 200
+
+
+def test_9_switches_settings_and_cli(emu9):
+    """The two 9.x switches: settings of the control API (validated) and start options."""
+    assert control(emu9, 'GET', 'settings')['apply_breaking_changes'] is False
+    bad = requests.post(emu9.url + '/_emulator/settings', json={'skip_transpile_variant': 'maybe'}, timeout=TIMEOUT)
+    assert bad.status_code == 400 and 'refused, ignored' in bad.json()['error']
+    bad = requests.post(emu9.url + '/_emulator/settings', json={'apply_breaking_changes': 'yes'}, timeout=TIMEOUT)
+    assert bad.status_code == 400
+    args = parse_args(['--server-version', '9.0.1', '--apply-breaking-changes', '--skip-transpile-variant', 'ignored'])
+    assert args.apply_breaking_changes is True and args.skip_transpile_variant == 'ignored'
+    with EmulatorServer(server_version='9.0.1', apply_breaking_changes=True, skip_transpile_variant='ignored') as server:
+        settings = requests.get(server.url + '/_emulator/settings', timeout=TIMEOUT).json()
+        assert settings['apply_breaking_changes'] is True and settings['skip_transpile_variant'] == 'ignored'
+
+
 # ---------------------------------------------------------------------------- python API and CLI
 
-@pytest.mark.parametrize('version', ['6.0', '6.3.7', '6.13.1', '7.10.0', '7.13.9', '8.5.0', '8.8.1', '8.9.0', '8.12'])
-def test_server_accepts_any_6_7_8_version(version):
+@pytest.mark.parametrize('version', ['6.0', '6.3.7', '6.13.1', '7.10.0', '7.13.9', '8.5.0', '8.8.1', '8.9.0', '8.12', '9.0.1', '9.1'])
+def test_server_accepts_any_6_to_9_version(version):
     """Profiles go by major.minor (README.md, "Version profiles"); /api/info reports the version given."""
     with EmulatorServer(server_version=version) as server:
         body = requests.get(server.url + '/api/info', timeout=TIMEOUT).json()
@@ -1266,6 +1555,10 @@ def test_server_rejects_bad_arguments():
         EmulatorServer(host='8.8.8.8')
     with pytest.raises(ValueError):
         EmulatorServer(server_version='5.4.0')
+    with pytest.raises(ValueError):
+        EmulatorServer(server_version='10.0.0')
+    with pytest.raises(ValueError):
+        EmulatorServer(server_version='9.0.1', skip_transpile_variant='maybe')
 
 
 def test_store_python_api(emu8):

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 
+from .profiles import SKIP_TRANSPILE_VARIANTS
 from .server import EmulatorServer
 from .store import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_TOKEN, DEFAULT_ADMIN_USERNAME
 
@@ -21,7 +22,8 @@ def parse_args(argv=None):
         description='Rocket.Chat REST API emulator (integrations API) for tests. Listens on loopback only.')
     parser.add_argument('--host', default='127.0.0.1', help='loopback address to bind (default: %(default)s)')
     parser.add_argument('--port', type=int, default=0, help='TCP port, 0 picks a free one (default: %(default)s)')
-    parser.add_argument('--server-version', default='8.8.1', help='emulated Rocket.Chat version, 6.x, 7.x or 8.x (default: %(default)s)')
+    parser.add_argument('--server-version', default='8.8.1',
+                        help='emulated Rocket.Chat version, 6.x, 7.x, 8.x or 9.x (default: %(default)s)')
     parser.add_argument('--port-file', help='write the port number here (atomically) once the socket listens')
     parser.add_argument('--lifetime', type=float, help='stop by itself after this many seconds')
     parser.add_argument('--admin-username', default=DEFAULT_ADMIN_USERNAME, help='seeded admin username (default: %(default)s)')
@@ -32,6 +34,10 @@ def parse_args(argv=None):
     parser.add_argument('--rate-limit-calls', type=int, default=10, help='calls allowed per window (default: %(default)s)')
     parser.add_argument('--rate-limit-window-ms', type=int, default=60000, help='rate limit window in ms (default: %(default)s)')
     parser.add_argument('--no-rate-limit', action='store_true', help='start with the rate limiter off')
+    parser.add_argument('--apply-breaking-changes', action='store_true',
+                        help="9.x: the server's applyBreakingChanges flag on (minimal 401 bodies)")
+    parser.add_argument('--skip-transpile-variant', choices=SKIP_TRANSPILE_VARIANTS, default='refused',
+                        help='9.x: skipTranspile in create/update bodies is refused (400) or ignored (default: %(default)s)')
     parser.add_argument('--quiet', action='store_true', help='no access log on stderr')
     return parser.parse_args(argv)
 
@@ -52,9 +58,10 @@ def main(argv=None):
             host=args.host, port=args.port, server_version=args.server_version, rate_limit=not args.no_rate_limit,
             rate_limit_calls=args.rate_limit_calls, rate_limit_window_ms=args.rate_limit_window_ms,
             admin_username=args.admin_username, admin_password=args.admin_password, admin_token=args.admin_token,
-            quiet=args.quiet)
+            quiet=args.quiet, apply_breaking_changes=args.apply_breaking_changes,
+            skip_transpile_variant=args.skip_transpile_variant)
         server.start()
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:
         print('rocketchat emulator: error: %s' % exc, file=sys.stderr)
         return 2
 

@@ -9,7 +9,8 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .api import EmulatorApp, VersionProfile
+from .api import EmulatorApp
+from .profiles import SKIP_TRANSPILE_VARIANTS, VersionProfile
 from .store import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_TOKEN, DEFAULT_ADMIN_USERNAME, Store
 
 
@@ -39,8 +40,11 @@ class EmulatorServer:
 
     def __init__(self, host='127.0.0.1', port=0, server_version='8.8.1', rate_limit=True, rate_limit_calls=10,
                  rate_limit_window_ms=60000, admin_username=DEFAULT_ADMIN_USERNAME, admin_password=DEFAULT_ADMIN_PASSWORD,
-                 admin_token=DEFAULT_ADMIN_TOKEN, quiet=True, ssl_context=None):
+                 admin_token=DEFAULT_ADMIN_TOKEN, quiet=True, ssl_context=None, apply_breaking_changes=False,
+                 skip_transpile_variant='refused'):
         check_loopback(host)
+        if skip_transpile_variant not in SKIP_TRANSPILE_VARIANTS:
+            raise ValueError('skip_transpile_variant must be one of: %s' % ', '.join(SKIP_TRANSPILE_VARIANTS))
         # (certificate file, key file) or an ssl.SSLContext: serve HTTPS, for TLS tests of clients.
         self.ssl_context = ssl_context
         self.host = host
@@ -54,7 +58,8 @@ class EmulatorServer:
             admin_password=admin_password,
             admin_token=admin_token,
             settings={'rate_limiter_enabled': bool(rate_limit), 'rate_limit_calls': rate_limit_calls,
-                      'rate_limit_window_ms': rate_limit_window_ms},
+                      'rate_limit_window_ms': rate_limit_window_ms, 'apply_breaking_changes': bool(apply_breaking_changes),
+                      'skip_transpile_variant': skip_transpile_variant},
         )
         self.app = EmulatorApp(self.store, self.profile, shutdown_callback=self._shutdown_soon)
         self.quiet = quiet

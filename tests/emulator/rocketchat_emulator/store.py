@@ -40,7 +40,11 @@ DEFAULT_SETTINGS = {
     'default_count': 50,
     'upper_count_limit': 100,
     'allow_infinite_count': True,
+    # 9.x profiles only (README.md, "Version profiles"): section 13.5's applyBreakingChanges, section 13.3's variants.
+    'apply_breaking_changes': False,
+    'skip_transpile_variant': 'refused',
 }
+SETTING_CHOICES = {'skip_transpile_variant': ('refused', 'ignored')}
 
 # Meteor's Random.id() alphabet, and the base64url alphabet of Random.secret().
 _METEOR_CHARS = '23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz'
@@ -683,7 +687,8 @@ class Store:
 
     def update_settings(self, changes):
         types = {'rate_limiter_enabled': bool, 'allow_infinite_count': bool, 'rate_limit_calls': int,
-                 'rate_limit_window_ms': int, 'upper_count_limit': int, 'default_count': int}
+                 'rate_limit_window_ms': int, 'upper_count_limit': int, 'default_count': int,
+                 'apply_breaking_changes': bool, 'skip_transpile_variant': str}
         with self._lock:
             if not isinstance(changes, dict):
                 raise StoreError('expected an object')
@@ -692,6 +697,8 @@ class Store:
                     raise StoreError('Unknown setting: %s' % key)
                 if not isinstance(value, types[key]) or (types[key] is int and isinstance(value, bool)):
                     raise StoreError('%s must be %s' % (key, types[key].__name__))
+                if key in SETTING_CHOICES and value not in SETTING_CHOICES[key]:
+                    raise StoreError('%s must be one of: %s' % (key, ', '.join(SETTING_CHOICES[key])))
             self.settings.update(changes)
             # Changing the limiter rebuilds its rules on the real server, which forgets earlier counts.
             if any(key.startswith('rate_') for key in changes):

@@ -358,6 +358,14 @@ HISTORY_QUERY_SCHEMA = {
     'additionalProperties': False,
 }
 
+
+def without_property(schema, name):
+    """A copy of an object schema without one property (a parameter a release removed); None stays None."""
+    if schema is None:
+        return None
+    return dict(schema, properties={key: value for key, value in schema['properties'].items() if key != name})
+
+
 # Section 3.7 (8.7+).
 CLEAR_HISTORY_SCHEMA = {
     'type': 'object',
