@@ -24,6 +24,8 @@ import sys
 DEPRECATION = re.compile(r'^\[DEPRECATION WARNING\]: ?(.*)')
 WARNING = re.compile(r'^\[WARNING\]: ?(.*)')
 PYTHON_WARNING = re.compile(r'^(?P<source>\S+?):\d+: (?P<category>\w*Warning): (?P<text>.*)')
+# Where a warning that ansible-core 2.18 wrapped onto several lines ends: a blank line, or the start of anything else.
+WRAPPED_END = re.compile(r'^(\[|<|TASK |PLAY |Origin: |(ok|changed|fatal|failed|skipping|included): |\S+:\d+: )')
 THIS_COLLECTION = re.compile(r'ansible_collections/community/rocketchat/|community\.rocketchat|rocketchat_integration')
 NOT_COUNTED = [
     # Interpreter discovery: "Platform linux on host x is using ..." (2.18), "Host 'x' is using ..." (2.19 and later).
@@ -32,19 +34,30 @@ NOT_COUNTED = [
 ]
 
 
+def _unwrapped(lines, index):
+    """The line at index, with the lines ansible-core 2.18 wrapped a long warning onto (later releases do not wrap)."""
+    parts = [lines[index].strip()]
+    for line in lines[index + 1:]:
+        if not line.strip() or WRAPPED_END.match(line):
+            break
+        parts.append(line.strip())
+    return ' '.join(parts)
+
+
 def collection_warnings(output, expected=()):
-    """The lines of output that show a warning the collection causes (see the module's docstring)."""
+    """The warnings in output that the collection causes (see the module's docstring), each as one line."""
     expected = [re.compile(pattern) for pattern in expected]
+    lines = output.splitlines()
     found = []
-    for line in output.splitlines():
+    for index, line in enumerate(lines):
         line = line.strip()
         if DEPRECATION.match(line):
-            found.append(line)
-        elif match := WARNING.match(line):
-            text = match.group(1)
+            found.append(_unwrapped(lines, index))
+        elif WARNING.match(line):
+            text = WARNING.match(_unwrapped(lines, index)).group(1)
             if not any(pattern.search(text) for pattern in NOT_COUNTED + expected):
-                found.append(line)
-        elif (match := PYTHON_WARNING.match(line)) and THIS_COLLECTION.search(line):
+                found.append(f'[WARNING]: {text}')
+        elif PYTHON_WARNING.match(line) and THIS_COLLECTION.search(line):
             found.append(line)
     return found
 
