@@ -7,8 +7,8 @@ set -euo pipefail
 # shellcheck source=tests/run-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/run-lib.sh"
 
-step "setup: Python 3.11 + ansible-core (.venv)"
-setup_main_venv
+step "setup: .venv (Python 3.12, ansible-core 2.21, and what the modules and the emulator need)"
+setup_main_venv requirements-demo.txt
 
 WORK=$(mktemp -d)
 emulator_pid=

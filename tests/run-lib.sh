@@ -19,9 +19,13 @@ find_python() {
   "$candidate" -c 'import sys' 2>/dev/null && echo "$candidate"
 }
 
-# make_venv DIR PYTHON PIP-ARGS...: create (once) and update a virtual environment.
+# make_venv DIR PYTHON PIP-ARGS...: create (once, and again when PYTHON is another version than the one it was made
+# with) and update a virtual environment.
 make_venv() {
-  local dir=$1 python=$2; shift 2
+  local dir=$1 python=$2 version='import sys; print(sys.version_info[:2])'; shift 2
+  if [ -x "$dir/bin/python" ] && [ "$("$dir/bin/python" -c "$version")" != "$("$python" -c "$version")" ]; then
+    rm -rf "$dir"
+  fi
   [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
   "$dir/bin/python" -m pip install -q "$@"
 }
@@ -34,10 +38,12 @@ install_pip_shim() {
   done
 }
 
+# setup_main_venv REQUIREMENTS-FILE: .venv, the main environment (Python 3.12; the file pins ansible-core 2.21), with
+# the newest releases the file allows, first on PATH.
 setup_main_venv() {
-  local python
-  python=$(find_python 3.11) || { echo "Python 3.11 is required" >&2; return 1; }
-  make_venv "$ROOT/.venv" "$python" -r "$ROOT/requirements-dev.txt"
+  local requirements=$1 python
+  python=$(find_python 3.12) || { echo "Python 3.12 is required" >&2; return 1; }
+  make_venv "$ROOT/.venv" "$python" -U -r "$ROOT/$requirements"
   export PATH="$ROOT/.venv/bin:$PATH"
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Set up everything and run every test: emulator, unit, system (ad-hoc, AWX-style through ansible-runner, execution
 # environment, tarball), ansible-test sanity, units and integration on every ansible-core minor the collection claims
-# (2.18-2.21, and the 2.22 pre-release; see the README's support policy; on 2.18 once more with every task a
-# module process), integration at -vvvv on every emulator
-# profile with a secret leak check, the integration targets in external-server mode, compile and import on every
-# module Python from 3.9, ansible-lint (production profile, also from a plain checkout with the newest ansible-lint
-# and ansible-core), changelog lint and sync, docs lint and docsite build, REUSE, actionlint, shellcheck, build + install +
-# ansible-doc, and galaxy-importer. Prints "N passed, N failed" last; exits non-zero on any failure.
+# (2.18-2.22; see the README's support policy; on 2.18 and 2.22 once more with every task a module process), the
+# parity and warning system tests on each of them, integration at -vvvv on every emulator profile with a secret leak
+# check (and on 2.22, which masks secrets where earlier releases removed them), a check that no run shows a warning
+# the collection causes, the integration targets in external-server mode, compile and import on every module Python
+# from 3.9, ansible-lint (production profile, also from a plain checkout), changelog lint and sync, docs lint and
+# docsite build, REUSE, actionlint, shellcheck, build + install + ansible-doc, and galaxy-importer. The main
+# environment is ansible-core 2.21 on Python 3.12. Prints "N passed, N failed" last; exits non-zero on any failure.
 # Copyright (c) 2026 community.rocketchat contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -28,25 +29,29 @@ run() {  # run NAME COMMAND...: run a step, remember a failure and go on, so one
 }
 missing() { echo "$*" >>"$FAILED"; }
 
-PY311=$(find_python 3.11) || { echo "Python 3.11 is required" >&2; exit 1; }
-PY312=$(find_python 3.12) || PY312=
+PY311=$(find_python 3.11) || { echo "Python 3.11 is required (ansible-core 2.18 and 2.19)" >&2; exit 1; }
 PY313=$(find_python 3.13) || PY313=
 UNIT_DEPS=(-r "$ROOT/tests/unit/requirements.txt" -r "$ROOT/tests/integration/requirements.txt" pytest-xdist pytest-mock mock)
-step "setup: .venv (Python 3.11, ansible-core 2.19: the main environment) and one environment per other ansible-core"
-setup_main_venv || exit 1
+step "setup: .venv (Python 3.12, ansible-core 2.21: the main environment) and one environment per other ansible-core"
+setup_main_venv requirements-dev.txt || exit 1
+PY312=$(find_python 3.12)
 install_pip_shim
-# The other environments install in parallel; -U keeps .venv312 on the newest ansible-lint and 2.21 release.
+# The other environments install in parallel. -U: each takes the newest release of its ansible-core minor at every run.
 setup_pids=()
-make_venv "$ROOT/.venv218" "$PY311" 'ansible-core>=2.18,<2.19' "${UNIT_DEPS[@]}" >"$WORK/setup-218.log" 2>&1 & setup_pids+=($!)
-if [ -n "$PY312" ]; then
-  make_venv "$ROOT/.venv220" "$PY312" 'ansible-core>=2.20,<2.21' "${UNIT_DEPS[@]}" >"$WORK/setup-220.log" 2>&1 & setup_pids+=($!)
-  make_venv "$ROOT/.venv312" "$PY312" -U 'ansible-core>=2.21,<2.22' ansible-lint "${UNIT_DEPS[@]}" >"$WORK/setup-221.log" 2>&1 & setup_pids+=($!)
-fi
+make_venv "$ROOT/.venv218" "$PY311" -U 'ansible-core>=2.18,<2.19' "${UNIT_DEPS[@]}" >"$WORK/setup-218.log" 2>&1 & setup_pids+=($!)
+make_venv "$ROOT/.venv219" "$PY311" -U 'ansible-core>=2.19,<2.20' "${UNIT_DEPS[@]}" >"$WORK/setup-219.log" 2>&1 & setup_pids+=($!)
+make_venv "$ROOT/.venv220" "$PY312" -U 'ansible-core>=2.20,<2.21' "${UNIT_DEPS[@]}" >"$WORK/setup-220.log" 2>&1 & setup_pids+=($!)
 if [ -n "$PY313" ]; then
-  make_venv "$ROOT/.venv222" "$PY313" --pre 'ansible-core>=2.22.0rc1,<2.23' "${UNIT_DEPS[@]}" >"$WORK/setup-222.log" 2>&1 & setup_pids+=($!)
+  # The newest 2.22 release: the final releases once there are any, else the pre-releases (a specifier that names a
+  # pre-release admits them for that package alone; --pre would admit them for every package).
+  make_venv_2_22() {
+    make_venv "$ROOT/.venv222" "$PY313" -U 'ansible-core>=2.22,<2.23' "${UNIT_DEPS[@]}" ||
+      make_venv "$ROOT/.venv222" "$PY313" -U 'ansible-core>=2.22.0rc1,<2.23' "${UNIT_DEPS[@]}"
+  }
+  make_venv_2_22 >"$WORK/setup-222.log" 2>&1 & setup_pids+=($!)
 fi
 # Separate environments: galaxy-importer pins its own ansible-core and ansible-lint.
-make_venv "$ROOT/.venv-docs" "$PY311" 'ansible-core>=2.19,<2.20' antsibull-docs sphinx sphinx-ansible-theme ansible-pygments \
+make_venv "$ROOT/.venv-docs" "$PY312" -U 'ansible-core>=2.21,<2.22' antsibull-docs sphinx sphinx-ansible-theme ansible-pygments \
   >"$WORK/setup-docs.log" 2>&1 & setup_pids+=($!)
 make_venv "$ROOT/.venv-importer" "$PY311" galaxy-importer >"$WORK/setup-importer.log" 2>&1 & setup_pids+=($!)
 setup_rc=0
@@ -58,25 +63,50 @@ export ANSIBLE_COLLECTIONS_PATH=$WORK
 JUNIT=$WORK/junit
 mkdir -p "$JUNIT"
 
+# No integration run may show a warning that the collection causes (tests/check_warnings.py): these are the warnings
+# the targets provoke and assert, and Ansible's note about a target's templated task arguments (script_diff.yml; the
+# wording of 2.18 and of later releases), which is about the test's own tasks.
+EXPECTED_WARNINGS=(--expect 'has no token, which Rocket.Chat requires' --expect "API rate limiter made the task wait"
+  --expect "for (a task's 'args'|task args) is unsafe")
+check_warnings() { python "$ROOT/tests/check_warnings.py" "$1" "${EXPECTED_WARNINGS[@]}"; }
+
+# integration_logged PYTHON LOG [OPTIONS...]: ansible-test integration into LOG, then the recap (the end of the log when
+# it failed) and the warning check.
+integration_logged() {
+  local python=$1 log=$2 rc=0; shift 2
+  ansible-test integration --local --python "$python" --color no "$@" >"$log" 2>&1 || rc=1
+  grep -E '^(PLAY RECAP|testhost|Running .* integration test role)' "$log"
+  [ "$rc" = 0 ] || tail -n 200 "$log"
+  check_warnings "$log" || rc=1
+  return "$rc"
+}
+
+# At -vvvv every module argument, result and diff is printed: the leak check reads all of it.
+integration_with_leak_check() {
+  local python=$1 log rc=0
+  log=$(mktemp "$WORK/integration-vvvv-XXXXXX")
+  integration_logged "$python" "$log" -vvvv || rc=1
+  python "$ROOT/tests/check_secrets.py" "$log" tests/output/.tmp/rocketchat-secrets-*.json || rc=1
+  return "$rc"
+}
+
 # At -vvv each task of the collection logs which way it ran: prove that none ran in-process.
 integration_as_module_processes() {
   local log rc=0
-  log=$(mktemp)
-  ansible-test integration --local --python "$1" --color no -vvv >"$log" 2>&1 || rc=1
-  # -vvv prints every task's arguments and result: show the recap, and the end of the log when it failed.
-  grep -A1 '^PLAY RECAP' "$log"
-  [ "$rc" = 0 ] || tail -n 300 "$log"
+  log=$(mktemp "$WORK/integration-module-XXXXXX")
+  integration_logged "$1" "$log" -vvv || rc=1
   echo "$(grep -c ': running as a module process on ' "$log") collection tasks ran as module processes," \
     "$(grep -c ': running in-process on ' "$log") in-process"
   grep -q ': running as a module process on ' "$log" || rc=1
   ! grep -q ': running in-process on ' "$log" || rc=1
-  rm -f "$log"
   return "$rc"
 }
 
 # core_leg NAME VENV PYTHON CHECK...: ansible-test with another ansible-core, in its own copy of the collection (so it
 # can run beside the main leg); CHECK is sanity, sanity-without-pylint, units, integration (the oldest and the newest
-# emulator profiles; the main leg runs every profile) or integration-module-process (the same, as module processes).
+# emulator profiles; the main leg runs every profile), integration-leak-check (the same at -vvvv, with the leak check),
+# integration-module-process (the same, as module processes), warnings (the warning system test) or parity (the
+# parity and warning system tests).
 core_leg() {
   local name=$1 venv=$2 python=$3 check col; shift 3
   col=$(build_collection_tree "$WORK/leg-$name")
@@ -90,31 +120,46 @@ core_leg() {
           ansible-test sanity --local --python "$python" --skip-test pylint --color no ;;
         units) run "ansible-test units (core $name, py$python)" ansible-test units --local --python "$python" --color no ;;
         integration)
-          printf 'rocketchat_versions: ["6.3.0", "8.9.0"]\n' >tests/integration/integration_config.yml
-          run "ansible-test integration (core $name, py$python; Rocket.Chat 6.3.0 and 8.9.0 profiles)" \
-            ansible-test integration --local --python "$python" --color no ;;
+          leg_integration_config
+          run "ansible-test integration + warning check (core $name, py$python; Rocket.Chat ${LEG_PROFILES[*]})" \
+            integration_logged "$python" "$(mktemp "$WORK/integration-XXXXXX")" ;;
+        integration-leak-check)
+          leg_integration_config
+          run "ansible-test integration -vvvv + secret leak check + warning check (core $name, py$python; Rocket.Chat ${LEG_PROFILES[*]})" \
+            integration_with_leak_check "$python" ;;
         # The same targets with every task a module process (the action plugins hand over), so both launchers
         # run every integration scenario. The variable, not ROCKETCHAT_IN_PROCESS: ansible-test filters the environment.
         integration-module-process)
-          printf 'rocketchat_versions: ["6.3.0", "8.9.0"]\nrocketchat_in_process: false\n' >tests/integration/integration_config.yml
-          run "ansible-test integration as module processes (core $name, py$python; Rocket.Chat 6.3.0 and 8.9.0 profiles)" \
+          leg_integration_config 'rocketchat_in_process: false'
+          run "ansible-test integration as module processes + warning check (core $name, py$python; Rocket.Chat ${LEG_PROFILES[*]})" \
             integration_as_module_processes "$python" ;;
+        warnings) run "warning system test, both launchers (core $name, py$python)" \
+          python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/core$name-warnings.xml" tests/system/test_warnings.py ;;
+        parity) run "parity and warning system tests, both launchers (core $name, py$python)" \
+          python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/core$name-parity.xml" tests/system/test_parity.py \
+            tests/system/test_warnings.py ;;
       esac
     done
     for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/core$name-$(basename "$f")"; done
   )
 }
-# The other ansible-core minors run one after another in the background while the main leg runs (2 cores).
+# The legs' emulator profiles: the oldest and the newest (the main leg runs every profile).
+LEG_PROFILES=(6.3.0 8.9.0)
+leg_integration_config() {  # leg_integration_config [YAML-LINE...]: the targets' settings for a leg's integration run
+  local profiles
+  profiles=$(printf '"%s", ' "${LEG_PROFILES[@]}")
+  printf 'rocketchat_versions: [%s]\n' "${profiles%, }"
+  [ "$#" = 0 ] || printf '%s\n' "$@"
+} >tests/integration/integration_config.yml
+# The other ansible-core minors run one after another in the background while the main leg (2.21) runs (2 cores).
+# 2.18 and 2.19 are out of support: sanity, units and integration (2.18 also as module processes, being the oldest).
+# 2.22 is the newest: its secrets model gets the leak check, and both launchers run every integration scenario.
 other_legs() {
-  core_leg 2.18 "$ROOT/.venv218" 3.11 sanity units integration integration-module-process
-  if [ -n "$PY312" ]; then
-    core_leg 2.20 "$ROOT/.venv220" 3.12 sanity units
-    core_leg 2.21 "$ROOT/.venv312" 3.12 sanity units integration
-  else
-    missing "Python 3.12 not found: ansible-core 2.20 and 2.21 were not tested"
-  fi
+  core_leg 2.18 "$ROOT/.venv218" 3.11 sanity units integration integration-module-process parity
+  core_leg 2.19 "$ROOT/.venv219" 3.11 sanity units integration warnings
+  core_leg 2.20 "$ROOT/.venv220" 3.12 sanity units warnings
   if [ -n "$PY313" ]; then
-    core_leg 2.22 "$ROOT/.venv222" 3.13 sanity-without-pylint units integration
+    core_leg 2.22 "$ROOT/.venv222" 3.13 sanity-without-pylint units integration-leak-check integration-module-process parity
   else
     missing "Python 3.13 not found: ansible-core 2.22 was not tested"
   fi
@@ -127,18 +172,10 @@ run "emulator tests" python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/
 run "unit tests (pytest)" env PYTHONPATH="$WORK" python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/unit.xml" tests/unit
 run "system tests: ad-hoc, playbook, AWX-style environment" \
   python -m pytest -q -p no:cacheprovider --junitxml="$JUNIT/system.xml" tests/system
-run "ansible-test sanity (py3.11, core 2.19)" ansible-test sanity --local --python 3.11 --color no
-run "ansible-test units (py3.11, core 2.19)" ansible-test units --local --python 3.11 --color no
-# At -vvvv every module argument, result and diff is printed: the leak check reads all of it.
-integration_with_leak_check() {
-  local log=$WORK/integration-py311-vvvv.log rc=0
-  ansible-test integration --local --python 3.11 --color no -vvvv >"$log" 2>&1 || rc=$?
-  grep -E '^(PLAY RECAP|testhost|Running .* integration test role)' "$log"
-  [ "$rc" = 0 ] || tail -n 150 "$log"
-  python "$ROOT/tests/check_secrets.py" "$log" tests/output/.tmp/rocketchat-secrets-*.json || rc=1
-  return "$rc"
-}
-run "ansible-test integration -vvvv (py3.11, core 2.19) + secret leak check" integration_with_leak_check
+run "ansible-test sanity (py3.12, core 2.21)" ansible-test sanity --local --python 3.12 --color no
+run "ansible-test units (py3.12, core 2.21)" ansible-test units --local --python 3.12 --color no
+run "ansible-test integration -vvvv on every profile (py3.12, core 2.21) + secret leak check + warning check" \
+  integration_with_leak_check 3.12
 cp tests/output/junit/*.xml "$JUNIT/" 2>/dev/null
 # The targets' real-server mode (public API only), against an emulator started as if it were an external server.
 # shellcheck source=tests/integration/external-emulator.sh
@@ -153,11 +190,9 @@ run "ansible-lint (production profile)" ansible-lint --nocolor --offline
 # (.ansible-lint: offline: false), which it does only when no ANSIBLE_*_PATH or ANSIBLE_HOME variable is set.
 lint_plain_checkout() {
   copy_checkout "$WORK/plain-checkout" &&
-    (cd "$WORK/plain-checkout" && env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_HOME -u ANSIBLE_ROLES_PATH -u ANSIBLE_LIBRARY PATH="$ROOT/.venv312/bin:$PATH" ansible-lint --nocolor)
+    (cd "$WORK/plain-checkout" && env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_HOME -u ANSIBLE_ROLES_PATH -u ANSIBLE_LIBRARY ansible-lint --nocolor)
 }
-if [ -n "$PY312" ]; then
-  run "ansible-lint (production profile; plain checkout, newest ansible-lint, ansible-core 2.21)" lint_plain_checkout
-fi
+run "ansible-lint (production profile; plain checkout, newest ansible-lint, ansible-core 2.21)" lint_plain_checkout
 # REUSE: every file of a clean checkout carries copyright and licence information (SPDX headers or REUSE.toml); a
 # fresh copy, because the steps above leave test output in the tree.
 reuse_lint() {
@@ -209,22 +244,22 @@ galaxy_import() {  # galaxy-importer exits 0 even with warnings: fail on any WAR
 }
 run "galaxy-importer (no warnings)" galaxy_import
 
-# The modules claim Python 3.9 to 3.13 on the host that runs them: compile and import them on each (3.11 had the full
-# sanity run above), and run the unit tests on the oldest (the 2.22 leg runs them on 3.13).
+# The modules claim Python 3.9 to 3.13 on the host that runs them: compile and import them on each (3.12 had the full
+# sanity run above), and run the unit tests on the oldest (the legs run them on 3.11 and 3.13).
 module_pythons_path=$PATH
-for version in 3.9 3.10 3.12 3.13; do
+for version in 3.9 3.10 3.11 3.13; do
   python_path=$(find_python "$version") || { missing "Python $version not found: the modules were not compiled and imported on it"; continue; }
   module_pythons_path="$(dirname "$python_path"):$module_pythons_path"
 done
 rm -rf tests/output/junit
-for version in 3.9 3.10 3.12 3.13; do
-  run "ansible-test sanity compile+import (py$version, core 2.19)" env PATH="$module_pythons_path" \
+for version in 3.9 3.10 3.11 3.13; do
+  run "ansible-test sanity compile+import (py$version, core 2.21)" env PATH="$module_pythons_path" \
     ansible-test sanity --local --python "$version" --test compile --test import --color no
 done
-run "ansible-test units (py3.9, core 2.19)" env PATH="$module_pythons_path" ansible-test units --venv --python 3.9 --color no
+run "ansible-test units (py3.9, core 2.21)" env PATH="$module_pythons_path" ansible-test units --venv --python 3.9 --color no
 for f in tests/output/junit/*.xml; do [ -e "$f" ] && cp "$f" "$JUNIT/py39-$(basename "$f")"; done
 
-step "ansible-core 2.18, 2.20, 2.21 and 2.22 (run in the background beside the steps above)"
+step "ansible-core 2.18, 2.19, 2.20 and 2.22 (run in the background beside the steps above)"
 wait "$other_legs_pid"
 cat "$WORK/other-legs.log"
 

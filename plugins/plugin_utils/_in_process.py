@@ -6,9 +6,9 @@
 on the controller anyway, and otherwise hand the task to the module as Ansible would.
 
 In-process, the task is validated by ansible-core's own ArgumentSpecValidator against the module's argument spec, its
-no_log values are removed from the result and from ``invocation`` as AnsibleModule removes them, and the task's
-``environment`` is applied to this process's os.environ for the run (and restored), so the ROCKETCHAT_* fallbacks of
-the connection options see what a module process would see.
+no_log values are handled as AnsibleModule handles them on the running ansible-core (see "What differs by
+ansible-core release" below), and the task's ``environment`` is applied to this process's os.environ for the run (and
+restored), so the ROCKETCHAT_* fallbacks of the connection options see what a module process would see.
 
 PRIVATE to this collection: the interface may change without notice.
 """
@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from contextlib import contextmanager
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.parameters import remove_values  # calling it is deprecated from 2.22: see below
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -53,12 +54,19 @@ def _same_python(path):
             and os.path.realpath(path) == os.path.realpath(sys.executable))
 
 
-def _inject_invocation(task_vars):
-    """Whether AnsibleModule adds invocation to the result: always before ansible-core 2.21, then as configured."""
-    try:
-        return bool(C.config.get_config_value('INJECT_INVOCATION', variables=task_vars))
-    except AnsibleError:  # no such setting before 2.21
-        return True
+# What differs by ansible-core release. Everything the launcher does differently from one release to another is here,
+# so that a task's result has the shape a module process's result has on the running release:
+# - before 2.19: an action plugin gets the task's arguments as YAML objects (_module_args), and AnsibleModule.fail_json
+#   adds the traceback of the exception being handled as ``exception`` at -vvv (_module_shaped).
+# - before 2.21: ``invocation`` is always added; from 2.21 only when INJECT_INVOCATION is on (off by default from 2.22).
+# - before 2.22: no_log values are removed from the result and from ``invocation`` (remove_values).
+# - 2.22 and later: no_log values are registered as secrets (ansible.module_utils.secrets), which the controller masks
+#   in all it shows, and the result keeps them, as a module process's result does (remove_values() is deprecated);
+#   a module's result carries ``ansible_parsed`` into the registered variable.
+CORE = tuple(int(part) for part in ansible_version.split('.')[:2])
+SECRETS_MODEL = CORE >= (2, 22)
+if SECRETS_MODEL:
+    from ansible.module_utils.secrets import register_secrets  # pylint: disable=import-error,no-name-in-module
 
 
 def _module_args(args):
@@ -68,10 +76,40 @@ def _module_args(args):
     _execute_module sends the module JSON with vaulted values as their text, and the validator needs the same plain
     data (it would fail on the vault object and then show it in clear). Later releases pass plain strings already.
     """
-    if tuple(int(part) for part in ansible_version.split('.')[:2]) >= (2, 19):
+    if CORE >= (2, 19):
         return dict(args)
     from ansible.parsing.ajson import AnsibleJSONEncoder  # pylint: disable=import-outside-toplevel
     return json.loads(json.dumps(args, cls=AnsibleJSONEncoder, vault_to_text=True))
+
+
+def _inject_invocation(task_vars):
+    """Whether AnsibleModule adds invocation to the result: always before ansible-core 2.21, then as configured."""
+    try:
+        return bool(C.config.get_config_value('INJECT_INVOCATION', variables=task_vars))
+    except AnsibleError:  # no such setting before 2.21
+        return True
+
+
+def _register_secrets(values):
+    """From ansible-core 2.22, register no_log values as secrets, as AnsibleModule (through its validator) does."""
+    if SECRETS_MODEL:
+        register_secrets(str(value) for value in values if value is not None)
+
+
+def _module_shaped(result, task, failure, task_vars):
+    """The logic's result (or its failure's) as AnsibleModule returns it on the running ansible-core."""
+    if _inject_invocation(task_vars):
+        result.setdefault('invocation', {'module_args': task.params})
+    if task.warnings:
+        result['warnings'] = list(task.warnings)
+    handled = failure.__context__ if failure is not None else None
+    if CORE < (2, 19) and handled is not None and (C.DEFAULT_DEBUG or display.verbosity >= 3):
+        result.setdefault('exception', ''.join(traceback.format_tb(handled.__traceback__)))
+    if SECRETS_MODEL:
+        _register_secrets(task.no_log_values)
+        result['ansible_parsed'] = True
+        return result
+    return remove_values(result, task.no_log_values)
 
 
 @contextmanager
@@ -170,12 +208,14 @@ class RocketChatActionBase(ActionBase):
             # Secrets nested in list options are no_log values before validation can fail (see _module.py).
             nested_secrets = getattr(self.LOGIC, 'nested_secrets', None)
             no_log_values = set(nested_secrets(args)) if nested_secrets else set()
+            _register_secrets(no_log_values)
             validation = ArgumentSpecValidator(self.LOGIC.argument_spec()).validate(args)
             no_log_values.update(validation._no_log_values)  # pylint: disable=protected-access
             params = dict(args)
             params.update(validation.validated_parameters)
             task = InProcessTask(params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
                                  no_log_values=no_log_values)
+            failure = None
             try:
                 if validation.error_messages:
                     error = validation.errors[0]
@@ -184,14 +224,11 @@ class RocketChatActionBase(ActionBase):
                         msg = f'Unsupported parameters for ({self._task.action}) module: {msg}'
                     task.fail(msg)
                 result = self.LOGIC.run(task)
-            except TaskFailed as failure:
+            except TaskFailed as failed:
+                failure = failed
                 result = dict(failure.result, failed=True, msg=str(failure.msg))
-        if _inject_invocation(task_vars or {}):
-            result.setdefault('invocation', {'module_args': task.params})
-        if task.warnings:
-            result['warnings'] = list(task.warnings)
         # What a module process's AnsibleModule reports for deprecated options, the items' ones (task.deprecate) too.
         for deprecation in validation._deprecations + task.deprecations:  # pylint: disable=protected-access
             display.deprecated(deprecation['msg'], version=deprecation.get('version'),
                                collection_name=deprecation.get('collection_name'))
-        return remove_values(result, task.no_log_values)
+        return _module_shaped(result, task, failure, task_vars or {})

@@ -6,7 +6,9 @@
 Each scenario runs twice against a freshly reset server: once as Ansible runs it by default on localhost (in-process,
 in the controller's worker) and once with ROCKETCHAT_IN_PROCESS=0 (every task a module process, as without the action
 plugins). The registered results are compared field by field, after replacing what the server generates anew each
-time (ids, timestamps, generated tokens).
+time (ids, timestamps, generated tokens) and where a traceback's frames live (the module's payload or the collection).
+The test command runs these tests on several ansible-core releases: the shape of a result differs between releases,
+and the launchers must agree on each.
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ import json
 import re
 import sys
 
+from ansible.release import __version__ as ansible_version
 from conftest import connection_env
+
+# From ansible-core 2.22 no_log values are registered secrets: results keep them and the controller masks them in
+# what it shows. Earlier releases replace them in the results.
+SECRETS_MODEL = tuple(int(part) for part in ansible_version.split('.')[:2]) >= (2, 22)
 
 PATH_LINE = re.compile(r'community\.rocketchat\.(\w+): running (in-process|as a module process)')
 GENERATED = [
     (re.compile(r'\b[0-9a-f]{24}\b'), '<id>'),  # integration ids
     (re.compile(r'\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\b'), '<time>'),
     (re.compile(r'/hooks/[^"\s]+'), '/hooks/<id>/<token>'),
+    # Tracebacks (ansible-core 2.18 at -vvv): the module's payload directory, or the collection's.
+    (re.compile(r'File \\"[^"]*?/ansible_collections/'), r'File \\"<path>/ansible_collections/'),
 ]
 
 SCENARIOS = """
@@ -170,7 +179,7 @@ SCENARIOS = """
     - name: keep the results
       ansible.builtin.copy:
         dest: "{{ results_file }}"
-        content: "{{ dict(names | zip(names | map('extract', vars))) | to_json }}"
+        content: "{{ dict(names | zip(query('ansible.builtin.vars', *names))) | to_json }}"
         mode: "0600"
       vars:
         names: "{{ task_names }}"
@@ -234,7 +243,7 @@ def test_every_scenario_gives_the_same_result_both_ways(ansible, rocket8, tmp_pa
     assert inproc['check']['msg'].startswith('Would update')
     assert inproc['unsupported']['msg'].startswith(
         'Unsupported parameters for (community.rocketchat.rocketchat_integration) module: colour')
-    assert "argument 'timeout' is of type str" in inproc['bad_type']['msg'] and inproc['bad_type']['failed']
+    assert "argument 'timeout' is of type" in inproc['bad_type']['msg'] and inproc['bad_type']['failed']
     assert inproc['unknown_id']['failed'] and 'does not exist' in inproc['unknown_id']['msg']
     assert inproc['wrong_password']['failed'] and 'api_password' in inproc['wrong_password']['msg']
     assert inproc['conflicting']['failed'] and not inproc['conflicting']['changed']
@@ -245,15 +254,18 @@ def test_every_scenario_gives_the_same_result_both_ways(ansible, rocket8, tmp_pa
     # The environment keyword and the controller's environment both reach the connection options' fallbacks.
     assert shown_inproc['info']['invocation']['module_args']['api_url'] == rocket8.emu.url
     assert shown_inproc['info']['invocation']['module_args']['timeout'] == 17
-    # no_log values are removed from the invocation and everywhere else, on both paths.
-    assert shown_inproc['info']['invocation']['module_args']['api_token'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    # no_log values are removed from the invocation and everywhere else (from 2.22: masked in all that is shown).
+    shown_token = shown_inproc['info']['invocation']['module_args']['api_token']
+    assert shown_token == ('$REDACTED$' if SECRETS_MODEL else 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER')
     assert inproc['bad_item']['failed'] and inproc['bad_item']['msg'].startswith("integrations[0] ('parity-bad')")
     assert [i['name'] for i in inproc['info']['integrations']] == ['parity-out']
     assert inproc['info_url']['integrations'][0]['webhook_url'].startswith(rocket8.emu.url + '/hooks/')
     assert not inproc['absent']['changed'] and inproc['remove']['changed']
     for secret in SECRETS + (rocket8.emu.admin_token, rocket8.emu.admin_password):
-        for way in outcome.values():
-            assert secret not in json.dumps(way[0]) and secret not in way[1].output, secret
+        for results, run in outcome.values():
+            assert secret not in run.output, secret
+            if not SECRETS_MODEL:
+                assert secret not in json.dumps(results), secret
 
 
 def test_adhoc_both_ways(ansible, rocket8):

@@ -28,6 +28,36 @@ from ansible_collections.community.rocketchat.tests.unit.conftest import BASE_UR
 
 SECRET = TOKEN_ARGS['api_token']
 INJECT = {'ansible_inject_invocation': True}  # ansible-core 2.21 adds invocation only when asked
+# What the controller shows in place of a no_log value: ansible-core 2.22 and later keep it in the result, registered as
+# a secret that the controller masks in all it shows; earlier releases replace it in the result.
+HIDDEN = '$REDACTED$' if _in_process.SECRETS_MODEL else 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+
+
+def new_secret_masker(monkeypatch):
+    """From ansible-core 2.22: a secret masker that knows no secret yet (the shared one holds every secret registered)."""
+    if _in_process.SECRETS_MODEL:
+        from ansible.module_utils import secrets  # pylint: disable=import-outside-toplevel
+        monkeypatch.setattr(secrets, '_secret_masker', type(secrets._secret_masker)())  # pylint: disable=protected-access
+
+
+@pytest.fixture(autouse=True)
+def fresh_secrets(monkeypatch):
+    new_secret_masker(monkeypatch)
+
+
+def masked(text):
+    """The text as the controller shows it: from ansible-core 2.22, with the registered secrets masked."""
+    if _in_process.SECRETS_MODEL:
+        from ansible.module_utils.secrets import mask_secrets  # pylint: disable=import-outside-toplevel
+        return mask_secrets(text)
+    return text
+
+
+def shown(value, no_log_values=()):
+    """What the controller shows of a result: less no_log_values before 2.22, with registered secrets masked after."""
+    if _in_process.SECRETS_MODEL:
+        return masked(repr(value))
+    return repr(remove_values(value, no_log_values) if no_log_values else value)
 
 
 def action(plugin, args, transport='local', async_val=0, become=False, environment=None, delegate_to=None,
@@ -95,7 +125,7 @@ def test_an_inline_vault_value_is_used_and_masked_as_in_a_module(transport):
     transport.on('GET', 'integrations.list', ok(integrations=[], count=0, offset=0, total=0))
     result = action(info_action, dict(TOKEN_ARGS, api_token=vaulted))._run_in_process(INJECT)
     assert result.get('failed') is not True, result
-    assert SECRET not in repr(result) and result['invocation']['module_args']['api_token'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert SECRET not in shown(result) and shown(result['invocation']['module_args']['api_token']) == repr(HIDDEN)
     assert transport.calls[0]['headers']['X-Auth-Token'] == SECRET
 
 
@@ -113,8 +143,8 @@ def test_task_environment_reaches_the_fallbacks_and_is_restored(transport, monke
     assert result['changed'] is False and result['integrations'] == []
     assert result['invocation']['module_args']['api_url'] == BASE_URL
     assert result['invocation']['module_args']['timeout'] == 21
-    assert result['invocation']['module_args']['api_token'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
-    assert SECRET not in repr(result)
+    assert shown(result['invocation']['module_args']['api_token']) == repr(HIDDEN)
+    assert SECRET not in shown(result)
     assert 'ROCKETCHAT_URL' not in os.environ and os.environ['ROCKETCHAT_TIMEOUT'] == '21'
     assert transport.calls[0]['url'].startswith(BASE_URL)
 
@@ -140,7 +170,7 @@ def test_bad_input_fails_with_the_module_message(args, run_module, transport):  
     result = action(integration_action, dict(args))._run_in_process(INJECT)
     assert failed and result['failed'] is True
     assert result['msg'] == module_result['msg']
-    assert SECRET not in repr(result)
+    assert SECRET not in shown(result)
     assert transport.calls == []  # nothing sent to the server
 
 
@@ -153,34 +183,27 @@ ITEMS = [dict(name='a', type='outgoing', token=ITEM_TOKEN), dict(name='b', type=
     dict(TOKEN_ARGS, integrations=[dict(ITEMS[0], retry_count='many'), ITEMS[1]]),  # an item before a token fails
 ])
 def test_item_tokens_stay_out_of_a_failed_invocation_both_ways(args, run_module, transport, monkeypatch):
-    shown = []
-
-    def fail_json(self, msg, **result):  # what AnsibleModule returns: the invocation, less its no_log values
-        shown.append(repr(remove_values(dict(result, msg=msg, invocation={'module_args': self.params}), self.no_log_values)))
+    def fail_json(self, msg, **result):  # what AnsibleModule returns with the invocation, as the controller shows it
+        texts.append(shown(dict(result, msg=msg, invocation={'module_args': self.params}), self.no_log_values))
         raise RuntimeError(msg)
 
+    texts = []
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     with pytest.raises(RuntimeError):
         run_module(rocketchat_integrations.main, dict(args))
-    shown.append(repr(action(integrations_action, dict(args))._run_in_process(INJECT)))
-    assert len(shown) == 2 and 'invocation' in shown[1]
-    for text in shown:
+    new_secret_masker(monkeypatch)  # each launcher registers its own secrets
+    texts.append(shown(action(integrations_action, dict(args))._run_in_process(INJECT)))
+    assert len(texts) == 2 and 'invocation' in texts[1]
+    for text in texts:
         assert ITEM_TOKEN not in text and LATER_ITEM_TOKEN not in text and SECRET not in text
     assert transport.calls == []
 
 
 def test_item_tokens_never_reach_the_system_log(run_module, transport, monkeypatch):
     logged = []
-    try:  # ansible-core 2.22 and later: log() masks the registered secrets itself
-        from ansible.module_utils import secrets  # pylint: disable=import-outside-toplevel
-    except ImportError:  # earlier releases: the invocation is sanitised with no_log_values before log()
-        def mask_secrets(text):
-            return text
-    else:
-        # A masker of this test's own: the shared one holds every secret the other tests registered.
-        monkeypatch.setattr(secrets, '_secret_masker', type(secrets._secret_masker)())  # pylint: disable=protected-access
-        mask_secrets = secrets.mask_secrets
-    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(mask_secrets(msg)))
+    # ansible-core 2.22 and later: log() masks the registered secrets itself; earlier releases sanitise the invocation
+    # with no_log_values before log().
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(masked(msg)))
     transport.on('GET', 'integrations.list', ok(integrations=[], count=0, offset=0, total=0))
     run_module(rocketchat_integrations.main, dict(TOKEN_ARGS, integrations=ITEMS, _ansible_check_mode=True))
     assert logged and 'Invoked with' in logged[0] and "'name': 'a'" in logged[0]
@@ -195,6 +218,8 @@ def test_a_result_is_the_module_result(run_module, transport):
     result = action(info_action, dict(args))._run_in_process(INJECT)
     assert not failed
     invocation = result.pop('invocation')
+    # From ansible-core 2.22 the controller marks a module's parsed result in the registered variable.
+    assert result.pop('ansible_parsed', None) is (True if _in_process.SECRETS_MODEL else None)
     assert result == module_result
     assert invocation['module_args']['return_webhook_url'] is True
     assert 'hook-token-secret' not in repr(result['integrations'][0]['token'])
