@@ -21,7 +21,7 @@ build_collection_tree "$WORK" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH=$WORK ANSIBLE_PYTHON_INTERPRETER=$ROOT/.venv/bin/python
 
 step "start the Rocket.Chat emulator"
-python "$ROOT/tests/emulator/run_emulator.py" --port 0 --port-file "$WORK/port" --lifetime 600 --quiet >"$WORK/emulator.json" &
+python "$ROOT/tests/emulator/run_emulator.py" --server-version 9.0.1 --port 0 --port-file "$WORK/port" --lifetime 600 --quiet >"$WORK/emulator.json" &
 emulator_pid=$!
 for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 [ -s "$WORK/port" ] || { echo "the emulator did not start" >&2; exit 1; }

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Sourced by tests/run-tests.sh: integration_against_external_emulator [ansible-test options] runs the integration
-# targets in their real-server mode (tests/integration/run-against-server.sh) against an emulator started as if it were
-# an external server, so that the mode itself is tested. The emulator plays Rocket.Chat 8.9.0 with its seeded admin
+# Sourced by tests/run-tests.sh: integration_against_external_emulator VERSION [ansible-test options] runs the
+# integration targets in their real-server mode (tests/integration/run-against-server.sh) against an emulator started as
+# if it were an external server, so that the mode itself is tested. The emulator plays Rocket.Chat VERSION with its seeded admin
 # (tests/emulator/README.md); the run creates its own room and users through the public API, as against a real server.
 # The emulator's own state is read only here, after the run: for the secret leak check, and to see that the run
 # removed everything it created.
@@ -11,11 +11,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 integration_against_external_emulator() {
-  local here dir pid port rc=0 log
+  local version=$1 here dir pid port rc=0 log
+  shift
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
   dir=$(mktemp -d)
   log=$dir/integration-external.log
-  python "$here/../emulator/run_emulator.py" --server-version 8.9.0 --port 0 --port-file "$dir/port" \
+  python "$here/../emulator/run_emulator.py" --server-version "$version" --port 0 --port-file "$dir/port" \
     --lifetime 1800 --quiet >"$dir/emulator.json" 2>"$dir/emulator.err" &
   pid=$!
   for _ in $(seq 1 300); do [ -s "$dir/port" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
