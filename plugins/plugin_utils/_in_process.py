@@ -56,8 +56,9 @@ def _same_python(path):
 
 # What differs by ansible-core release. Everything the launcher does differently from one release to another is here,
 # so that a task's result has the shape a module process's result has on the running release:
-# - before 2.19: an action plugin gets the task's arguments as YAML objects (_module_args), and AnsibleModule.fail_json
-#   adds the traceback of the exception being handled as ``exception`` at -vvv (_module_shaped).
+# - before 2.19: an action plugin gets the task's arguments as YAML objects (_module_args), AnsibleModule.fail_json
+#   adds the traceback of the exception being handled as ``exception`` at -vvv (_module_shaped), and deprecations
+#   travel in the result, not through display (_report_deprecations).
 # - before 2.21: ``invocation`` is always added; from 2.21 only when INJECT_INVOCATION is on (off by default from 2.22).
 # - before 2.22: no_log values are removed from the result and from ``invocation`` (remove_values).
 # - 2.22 and later: no_log values are registered as secrets (ansible.module_utils.secrets), which the controller masks
@@ -94,6 +95,21 @@ def _register_secrets(values):
     """From ansible-core 2.22, register no_log values as secrets, as AnsibleModule (through its validator) does."""
     if SECRETS_MODEL:
         register_secrets(str(value) for value in values if value is not None)
+
+
+def _report_deprecations(result, deprecations):
+    """Report deprecated options as a module process's result does on the running release.
+
+    Before 2.19 the result's ``deprecations`` (dicts of display.deprecated's arguments) are shown by the callback,
+    which also honours action_warnings; from 2.19 an action plugin's display.deprecated is captured into the result
+    with the same deprecator a module's gets.
+    """
+    for deprecation in deprecations:
+        fields = {key: deprecation.get(key) for key in ('version', 'date', 'collection_name') if deprecation.get(key)}
+        if CORE < (2, 19):
+            result.setdefault('deprecations', []).append(dict(fields, msg=deprecation['msg']))
+        else:
+            display.deprecated(deprecation['msg'], **fields)
 
 
 def _module_shaped(result, task, failure, task_vars):
@@ -228,7 +244,5 @@ class RocketChatActionBase(ActionBase):
                 failure = failed
                 result = dict(failure.result, failed=True, msg=str(failure.msg))
         # What a module process's AnsibleModule reports for deprecated options, the items' ones (task.deprecate) too.
-        for deprecation in validation._deprecations + task.deprecations:  # pylint: disable=protected-access
-            display.deprecated(deprecation['msg'], version=deprecation.get('version'),
-                               collection_name=deprecation.get('collection_name'))
+        _report_deprecations(result, validation._deprecations + task.deprecations)  # pylint: disable=protected-access
         return _module_shaped(result, task, failure, task_vars or {})
