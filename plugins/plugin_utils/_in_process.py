@@ -105,11 +105,12 @@ def _report_deprecations(result, deprecations):
     with the same deprecator a module's gets.
     """
     for deprecation in deprecations:
-        fields = {key: deprecation.get(key) for key in ('version', 'date', 'collection_name') if deprecation.get(key)}
         if CORE < (2, 19):
-            result.setdefault('deprecations', []).append(dict(fields, msg=deprecation['msg']))
+            fields = ('msg', 'version', 'date', 'collection_name')
+            result.setdefault('deprecations', []).append({key: deprecation[key] for key in fields if deprecation.get(key)})
         else:
-            display.deprecated(deprecation['msg'], **fields)
+            display.deprecated(deprecation['msg'], version=deprecation.get('version'), date=deprecation.get('date'),
+                               collection_name=deprecation.get('collection_name'))
 
 
 def _module_shaped(result, task, failure, task_vars):
