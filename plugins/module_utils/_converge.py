@@ -338,13 +338,17 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
     if check_mode:
         return Change(UPDATED, doc, predicted, msg, changed_options, token_changed)
     # before: the document the update is built on; current: the server's latest, which the body is built from.
-    state = dict(before=doc, current=doc, read_at=memory.mark())
+    # lost: an answer to this update was lost, so what the server holds may already carry it (in part).
+    state = dict(before=doc, current=doc, read_at=memory.mark(), lost=False)
 
     def body():
         if memory.stale(state['read_at']):
             # The client waited (the rate limiter) before sending this again: build it on what the server holds now.
-            state['before'] = state['current'] = _read_again(client, state['current'])
+            state['current'] = _read_again(client, state['current'])
             state['read_at'] = memory.mark()
+            if not state['lost']:
+                # Nothing was sent that may have landed (a 429 comes before the request is processed).
+                state['before'] = state['current']
         current = state['current']
         kept_token = token if token_changed else current.get('token') or token
         return update_payload(current, desired, kept_token if type_ == OUTGOING else None,
@@ -356,10 +360,16 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         if exc.answer_lost:
             # An update carries the whole integration, so sending it again is harmless; first see if it landed, and
             # if not, build it again on what the server holds now.
+            state['lost'] = True
             updated = state['current'] = _read_again(client, state['current'])
             state['read_at'] = memory.mark()
-            if differences(updated, desired, compare_token=compare_token):
-                state['before'] = updated  # it did not land (yet): what the server holds is what this run changes
+            missing = differences(updated, desired, compare_token=compare_token)
+            if missing:
+                if set(missing) == set(changed_options):
+                    # No change shows: it did not land (yet), so what the server holds is what this run changes. When
+                    # some show (the server may drop one option silently), before stays the read the update was
+                    # built on, so that what is written back after a refused script is never this run's update.
+                    state['before'] = updated
                 updated = _put_update(client, memory, body).get('integration') or apply_fields(updated, desired)
         elif exc.status in (400, 403):
             raise write_error(exc, 'update', type_, doc) from exc

@@ -337,3 +337,40 @@ def test_info_shows_each_stored_script_error_readably_and_the_declaration_leaves
     assert not failed and all('script_error' not in entry and 'scriptError' not in entry
                               for entry in result['integrations'])
     assert result['integrations'][0]['script'] == BROKEN
+
+
+# Lost answers and the document written back ----------------------------------------------------------------------
+
+GATEWAY_TIMEOUT = dict(status=504, text='<html>Gateway Time-out</html>', headers={'Content-Type': 'text/html'})
+RATE_LIMITED = dict(status=429, json_body={'success': False, 'error': 'Error, too many requests. Please slow down. You '
+                                           'must wait 7 seconds before trying this endpoint again. [error-too-many-requests]'})
+
+
+def test_an_update_that_landed_in_part_after_a_lost_answer_writes_back_the_integration_read_before_it(
+        run_module, transport):
+    # The first PUT landed although its answer was lost, and the release dropped the username silently: the re-read
+    # holds this run's broken script, so writing it back would keep the script the server refused.
+    landed = dict(BROKEN_HOOK)
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', GATEWAY_TIMEOUT, ok(integration=landed), ok(integration=HOOK))
+    transport.on('GET', 'integrations.get', ok(integration=landed))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN, username='ops.bot'))
+    assert failed and result['changed'] is False and result['integration']['script'] == GOOD
+    undo = [c['body'] for c in transport.calls if c['method'] == 'PUT'][-1]
+    assert undo['script'] == GOOD and undo['username'] == 'rocket.cat'
+    assert_no_secrets(result, SECRETS)
+
+
+def test_an_update_that_lands_during_a_rate_limit_wait_after_a_lost_answer_writes_back_the_integration_read_before_it(
+        run_module, transport, sleeps):
+    # The server was still saving the first PUT: the re-read shows nothing, the resend is rate-limited, and the first
+    # PUT lands during the wait, so the read before the resend holds this run's broken script.
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', GATEWAY_TIMEOUT, RATE_LIMITED, ok(integration=BROKEN_HOOK),
+                 ok(integration=HOOK))
+    transport.on('GET', 'integrations.get', ok(integration=HOOK), ok(integration=BROKEN_HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert sleeps and failed and result['changed'] is False and result['integration']['script'] == GOOD
+    undo = [c['body'] for c in transport.calls if c['method'] == 'PUT'][-1]
+    assert undo['script'] == GOOD
+    assert_no_secrets(result, SECRETS)
