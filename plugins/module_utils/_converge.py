@@ -40,7 +40,13 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     remove_integration,
     short_type,
 )
-from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import check_created, check_updated
+from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import (
+    carries_script,
+    check_created,
+    check_updated,
+    script_error,
+    untouched_script_warning,
+)
 
 CREATED, UPDATED, UNCHANGED, REMOVED = 'created', 'updated', 'unchanged', 'removed'
 SKIP_TRANSPILE_SINCE = (8, 4)
@@ -315,6 +321,11 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         desired = {option: value for option, value in desired.items() if option != 'token'}
     changed_options = differences(doc, desired, compare_token=compare_token)
     if not changed_options:
+        # Nothing to write, so no verdict is asked; the one the server stored (say, on a script saved late after a lost
+        # answer to its creation) is in doc already.
+        error = script_error(doc) if carries_script(doc) else None
+        if error and warn:
+            warn(untouched_script_warning(doc, error))
         return Change(UNCHANGED, doc, doc, f'{describe(doc)} is up to date')
     try:
         check_update(doc, desired)

@@ -86,6 +86,13 @@ def carries_script(doc):
     return doc.get('scriptEnabled') is True and bool(str(doc.get('script') or '').strip())
 
 
+def untouched_script_warning(doc, error):
+    """The warning for a stored script the server cannot compile (error: script_error(doc)) that the task did not
+    change: it does not block the task, so that such an integration can still be changed (disabled, say)."""
+    return (f'Rocket.Chat cannot compile the script of {describe(doc)}: {error_text(error)}. The task did not change '
+            'the script, so it went ahead; fix the script (option script) so that Rocket.Chat can run it')
+
+
 def _stored(client, answer, integration_id):
     """The integration with the server's verdict: the write's answer when it carries one, otherwise one read.
 
@@ -135,8 +142,7 @@ def check_updated(client, before, updated, predicted, changed_options, put, warn
         return stored
     if not any(option in changed_options for option in SCRIPT_OPTIONS):
         if warn:
-            warn(f'Rocket.Chat cannot compile the script of {describe(stored)}: {error_text(error)}. The task did not '
-                 'change the script, so it went ahead; fix the script (option script) so that Rocket.Chat can run it')
+            warn(untouched_script_warning(stored, error))
         return stored
     prefix = f'Rocket.Chat cannot compile the script of {describe(before)}: {error_text(error)}'
     # The whole previous document, as every update carries it; an outgoing one needs a token to be updated at all.

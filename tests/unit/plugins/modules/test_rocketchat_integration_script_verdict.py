@@ -374,3 +374,26 @@ def test_an_update_that_lands_during_a_rate_limit_wait_after_a_lost_answer_write
     undo = [c['body'] for c in transport.calls if c['method'] == 'PUT'][-1]
     assert undo['script'] == GOOD
     assert_no_secrets(result, SECRETS)
+
+
+def test_a_rerun_with_nothing_to_change_warns_about_the_stored_script_error(run_module, transport):
+    # A creation whose answer was lost and whose script the server saved late (broken): the rerun finds the
+    # integration as the task declares it, so it writes nothing, but it does not pass the stored error over.
+    transport.on('GET', 'integrations.list', listing(BROKEN_HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert not failed and result['changed'] is False
+    assert result['warnings'] == [
+        f"Rocket.Chat cannot compile the script of incoming integration 'Alerts' (id in1): {BROKEN_TEXT}. The task did "
+        'not change the script, so it went ahead; fix the script (option script) so that Rocket.Chat can run it']
+    assert calls(transport) == ['GET integrations.list']  # the stored document carries the verdict: no more requests
+    set_result, failed = run_module(set_module.main, dict(TOKEN_ARGS, integrations=[
+        dict(name='Alerts', type='incoming', channel=['#alerts'], username='rocket.cat', script_enabled=True,
+             script=BROKEN)]))
+    assert not failed and set_result['changed'] is False and set_result['warnings'] == result['warnings']
+    assert_no_secrets(result, SECRETS)
+
+
+def test_a_rerun_with_nothing_to_change_on_a_script_that_compiles_does_not_warn(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=GOOD))
+    assert not failed and result['changed'] is False and 'warnings' not in result
