@@ -241,13 +241,13 @@ def create(client, type_, desired, check_mode, warn=None):
         created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
     except RocketChatError as exc:
         if exc.answer_lost:
-            created = check_created(client, _created_unanswered(client, type_, name, exc), predicted)
+            created = check_created(client, _created_unanswered(client, type_, name, exc), predicted, warn)
             return Change(CREATED, None, created, f'Created {describe(created)}; the answer to the creation was lost, '
                           'and the server listed the integration when read again', changed_options)
         if exc.status in (400, 403):
             raise write_error(exc, 'create', type_, name=name) from exc
         raise
-    created = check_created(client, created, predicted)
+    created = check_created(client, created, predicted, warn)
     return Change(CREATED, None, created, f'Created {describe(created)}', changed_options)
 
 

@@ -104,14 +104,28 @@ def _stored(client, answer, integration_id):
     return get_integration(client, integration_id) or answer
 
 
-def check_created(client, created, predicted):
+def _judged(client, answer, written, integration_id, warn):
+    """_stored() for the integration a write made (written: the write's answer, or what it predicts). When reading
+    the verdict fails, written, with a warning: the write happened, so it is reported, never lost to that failure
+    (without verdict keys: what a prediction carries over from the previous script is no verdict on this one)."""
+    try:
+        return _stored(client, answer, integration_id)
+    except RocketChatError as exc:
+        if warn:
+            warn(f"Rocket.Chat wrote {describe(written)}, but its verdict on the script could not be read ({exc}), so "
+                 'whether it can compile the script is not known: read the integration (rocketchat_integration_info '
+                 'shows script_error) before relying on it')
+        return {key: value for key, value in written.items() if key not in VERDICT_KEYS}
+
+
+def check_created(client, created, predicted, warn=None):
     """The created integration, with its verdict; when its script does not compile, remove it and raise ScriptRejected.
 
     created is the create's answer, or predicted itself when the server answered without the document.
     """
     if not carries_script(predicted) or not created.get('_id'):
         return created
-    stored = _stored(client, None if created is predicted else created, created['_id'])
+    stored = _judged(client, None if created is predicted else created, created, created['_id'], warn)
     error = script_error(stored)
     if error is None:
         return stored or created
@@ -136,7 +150,7 @@ def check_updated(client, before, updated, predicted, changed_options, put, warn
     """
     if not carries_script(predicted):
         return updated
-    stored = _stored(client, None if updated is predicted else updated, before['_id']) or updated
+    stored = _judged(client, None if updated is predicted else updated, updated, before['_id'], warn) or updated
     error = script_error(stored)
     if error is None:
         return stored

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import update_payload
 from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import error_text, script_error
@@ -397,3 +398,34 @@ def test_a_rerun_with_nothing_to_change_on_a_script_that_compiles_does_not_warn(
     transport.on('GET', 'integrations.list', listing(HOOK))
     result, failed = run_module(module.main, dict(HOOK_ARGS, script=GOOD))
     assert not failed and result['changed'] is False and 'warnings' not in result
+
+
+# A verdict that cannot be read ------------------------------------------------------------------------------------
+
+READ_FAILED = requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected')
+UNREAD_WARNING = ("Rocket.Chat wrote incoming integration 'Alerts' (id in1), but its verdict on the script could not "
+                  'be read (')
+
+
+def test_an_update_whose_verdict_cannot_be_read_is_reported_as_changed_with_a_warning(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(dict(HOOK, script='')))
+    transport.on('PUT', 'integrations.update', ok(integration={k: v for k, v in HOOK.items() if k != 'scriptCompiled'}))
+    transport.on('GET', 'integrations.get', READ_FAILED)
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=GOOD))
+    assert not failed and result['changed'] is True and result['integration']['script'] == GOOD
+    assert len(result['warnings']) == 1 and result['warnings'][0].startswith(UNREAD_WARNING)
+    assert calls(transport) == ['GET integrations.list', 'PUT integrations.update', 'GET integrations.get']
+    assert_no_secrets(result, SECRETS)
+
+
+def test_a_creation_whose_verdict_cannot_be_read_is_recorded_by_the_set_as_a_change(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(), listing(HOOK))
+    transport.on('POST', 'integrations.create', ok(integration={k: v for k, v in HOOK.items() if k != 'scriptCompiled'}))
+    transport.on('GET', 'integrations.get', READ_FAILED)
+    result, failed = run_module(set_module.main, dict(TOKEN_ARGS, integrations=[
+        dict(name='Alerts', type='incoming', channel=['#alerts'], username='rocket.cat', script_enabled=True,
+             script=GOOD)]))
+    assert not failed and result['changed'] is True and result['rejected'] == []
+    assert [entry['name'] for entry in result['created']] == ['Alerts']
+    assert len(result['warnings']) == 1 and result['warnings'][0].startswith(UNREAD_WARNING)
+    assert_no_secrets(result, SECRETS)
