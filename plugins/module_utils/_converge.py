@@ -386,12 +386,22 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
             raise write_error(exc, 'update', type_, doc) from exc
         else:
             raise
-    def write_back(client_, payload):
-        # A script the server cannot compile is undone by writing back what the update was built on; a stored
-        # skipTranspile goes back only where the update itself could carry it (not to 9.0 and later).
-        if not keeps_stored_skip_transpile(client_, state['before'], {}):
-            payload = {key: value for key, value in payload.items() if key != 'skipTranspile'}
-        return _put_update(client_, memory, lambda: payload)
+    def write_back(stored, values, cleared):
+        # Undoing a script the server cannot compile: the fields this update changed get back their values of before
+        # (values; cleared: the options to empty) on what the server holds now (stored, read again after a wait), so
+        # that an edit made meanwhile to another field is kept. A stored skipTranspile goes back only where the update
+        # itself could carry it (not to 9.0 and later).
+        state['current'], state['read_at'] = stored, memory.mark()
+
+        def build():
+            if memory.stale(state['read_at']):
+                state['current'] = _read_again(client, state['current'])
+                state['read_at'] = memory.mark()
+            previous = dict(state['current'], **values)
+            return update_payload(previous, cleared, (previous.get('token') or token) if type_ == OUTGOING else None,
+                                  keeps_stored_skip_transpile(client, previous, {}))
+
+        return _put_update(client, memory, build)
 
     updated = check_updated(client, state['before'], updated, predicted, changed_options, write_back, warn)
     ignored = differences(updated, desired, compare_token=compare_token)

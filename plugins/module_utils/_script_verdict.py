@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
-from ansible_collections.community.rocketchat.plugins.module_utils._fields import BY_OPTION, update_payload
+from ansible_collections.community.rocketchat.plugins.module_utils._fields import BY_OPTION
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
     IntegrationError,
     describe,
@@ -144,8 +144,9 @@ def check_created(client, created, predicted, warn=None):
 def check_updated(client, before, updated, predicted, changed_options, put, warn=None):
     """The updated integration, with its verdict, when the update carries a script.
 
-    When the server cannot compile a script the update changed, the previous integration is written back in full
-    (put(client, body), the update's own sender) and ScriptRejected raised. A script that the update did not change
+    When the server cannot compile a script the update changed, the options it changed are set back to their values in
+    before and ScriptRejected raised: put(stored, values, cleared), the update's own sender, writes the fields
+    values (stored keys) and empties the options cleared, on the integration as the server holds it when it sends. A script that the update did not change
     (already broken before, or judged anew by a newer server) does not block the task: warn, and go on.
     """
     if not carries_script(predicted):
@@ -159,10 +160,10 @@ def check_updated(client, before, updated, predicted, changed_options, put, warn
             warn(untouched_script_warning(stored, error))
         return stored
     prefix = f'Rocket.Chat cannot compile the script of {describe(before)}: {error_text(error)}'
-    # The whole previous document, as every update carries it; an outgoing one needs a token to be updated at all.
-    body = update_payload(before, _cleared(before, changed_options), before.get('token') or predicted.get('token'))
+    # The changed fields back to their values of before; the body is the whole document the server holds then.
+    values = {BY_OPTION[option].key: before.get(BY_OPTION[option].key) for option in changed_options}
     try:
-        restored = put(client, body).get('integration') or before
+        restored = put(stored, values, _cleared(before, changed_options)).get('integration') or before
     except (RocketChatError, IntegrationError) as exc:
         if isinstance(exc, RocketChatError) and exc.answer_lost:
             state = ('whether it was written back is unknown, so the server holds either the previous integration or '

@@ -130,7 +130,9 @@ def test_enabling_a_script_or_switching_skip_transpile_is_undone_when_it_does_no
         run_module, transport, stored, args):
     transport.on('GET', 'integrations.list', listing(stored))
     transport.on('GET', '/api/info', ok(version='8.9'))  # asked when a task sets skip_transpile
-    transport.on('PUT', 'integrations.update', ok(integration=dict(BROKEN_HOOK, **args_as_fields(args))),
+    # The server holds the stored script, now judged anew (the task does not change the script itself).
+    judged = dict({key: value for key, value in stored.items() if key != 'scriptCompiled'}, scriptError=BROKEN_ERROR)
+    transport.on('PUT', 'integrations.update', ok(integration=dict(judged, **args_as_fields(args))),
                  ok(integration=stored))
     result, failed = run_module(module.main, dict(dict(HOOK_ARGS, script_enabled=None), **args))
     assert failed and result['changed'] is False and 'The previous integration was written back' in result['msg']
@@ -429,3 +431,29 @@ def test_a_creation_whose_verdict_cannot_be_read_is_recorded_by_the_set_as_a_cha
     assert [entry['name'] for entry in result['created']] == ['Alerts']
     assert len(result['warnings']) == 1 and result['warnings'][0].startswith(UNREAD_WARNING)
     assert_no_secrets(result, SECRETS)
+
+
+# The write-back keeps what others changed meanwhile ---------------------------------------------------------------
+
+def test_the_write_back_keeps_a_field_edited_meanwhile_and_sets_back_only_what_the_task_changed(run_module, transport):
+    edited = dict(BROKEN_HOOK, alias='set in the web UI')  # edited between the update and the verdict's read
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', ok(integration={k: v for k, v in BROKEN_HOOK.items() if k != 'scriptError'}),
+                 ok(integration=dict(HOOK, alias='set in the web UI')))
+    transport.on('GET', 'integrations.get', ok(integration=edited))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert failed and result['changed'] is False
+    undo = transport.calls[-1]['body']
+    assert undo == dict(update_payload(HOOK, {}), alias='set in the web UI') and undo['script'] == GOOD
+
+
+def test_a_write_back_after_a_rate_limit_wait_is_built_on_a_fresh_read(run_module, transport, sleeps):
+    edited = dict(BROKEN_HOOK, alias='set in the web UI')  # edited while the write-back waited
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', ok(integration=BROKEN_HOOK), RATE_LIMITED,
+                 ok(integration=dict(HOOK, alias='set in the web UI')))
+    transport.on('GET', 'integrations.get', ok(integration=edited))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert sleeps and failed and result['changed'] is False
+    assert calls(transport)[-2:] == ['GET integrations.get', 'PUT integrations.update']
+    assert transport.calls[-1]['body'] == dict(update_payload(HOOK, {}), alias='set in the web UI')
