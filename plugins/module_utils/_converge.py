@@ -275,12 +275,13 @@ def _created_unanswered(client, type_, name, exc):
     return oldest(found)
 
 
-def settle_creation(client, change, desired, same_name, update_token='always', warn=None):
+def settle_creation(client, change, desired, same_name, update_token='always', warn=None, read_at=None):
     """Make sure one integration of the name is left when other runs created it at the same time.
 
     Rocket.Chat does not keep names unique. Every run that created one keeps the oldest (same_name: the integrations
     of the created one's type and name, read after the creation) and removes its own, so that parallel runs converge
-    on one integration; the kept one is then brought to the desired fields.
+    on one integration; the kept one is then brought to the desired fields. read_at: the RunMemory.mark() taken when
+    same_name was read (the kept one is read again before its update when the client waited since).
     """
     created = change.after
     keeper = oldest(same_name) if same_name else created
@@ -290,7 +291,7 @@ def settle_creation(client, change, desired, same_name, update_token='always', w
     msg = f'{describe(keeper)} was created at the same time by another run; kept it and removed the copy {created["_id"]}'
     # Record at once that this run's copy is gone, in case bringing the kept one up to date fails.
     change.action, change.after, change.msg, change.changed, change.settled = UNCHANGED, keeper, msg, True, True
-    result = update(client, keeper, desired, update_token, check_mode=False, warn=warn)
+    result = update(client, keeper, desired, update_token, check_mode=False, warn=warn, read_at=read_at)
     result.changed = result.settled = True
     result.msg = msg + ('; ' + result.msg if result.action == UPDATED else '')
     return result
@@ -301,7 +302,8 @@ def create_settled(client, type_, desired, check_mode, update_token='always', wa
     change = create(client, type_, desired, check_mode, warn)
     if check_mode or not change.after.get('_id'):
         return change
-    return settle_creation(client, change, desired, find_by_name(client, desired.get('name'), type_), update_token, warn)
+    same_name = find_by_name(client, desired.get('name'), type_)
+    return settle_creation(client, change, desired, same_name, update_token, warn, memory_of(client).mark())
 
 
 def update(client, doc, desired, update_token='always', check_mode=False, warn=None, read_at=None):

@@ -14,6 +14,8 @@ DOC = {'_id': 'in1', 'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': Tr
        'channel': ['#alerts'], 'scriptEnabled': False, 'token': 'hook-secret-77', '_createdAt': '2026-11-27T10:00:00.000Z'}
 ARGS = dict(TOKEN_ARGS, type='incoming', name='Alerts', channel=['#alerts'], username='rocket.cat')
 LOST = requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected')
+RATE_LIMITED = dict(status=429, json_body={'success': False, 'error': 'Error, too many requests. Please slow down. You '
+                                           'must wait 7 seconds before trying this endpoint again. [error-too-many-requests]'})
 GATEWAY = dict(status=502, text='<html>Bad Gateway</html>', headers={'Content-Type': 'text/html'})
 
 
@@ -141,6 +143,22 @@ def test_parallel_creators_keep_the_oldest_and_remove_their_own_copy(run_module,
     assert not failed and result['changed'] is True and result['integration']['_id'] == 'in1'
     removed = [c['body'] for c in transport.calls if c['endpoint'] == 'integrations.remove']
     assert removed == [{'type': 'webhook-incoming', 'integrationId': 'in2'}]
+
+
+def test_a_kept_integration_updated_after_a_wait_while_settling_is_read_again(run_module, transport, sleeps):
+    # The removal of this run's copy is rate-limited; during the wait someone edits the kept integration, so its
+    # update is built on a new read, not on the one that found the copies.
+    mine = dict(DOC, _id='in2', emoji=':x:', _createdAt='2026-11-27T10:00:00.001Z')
+    edited = dict(DOC, alias='set in the web UI')
+    transport.on('GET', 'integrations.list', listing(), listing(DOC, mine))
+    transport.on('POST', 'integrations.create', ok(integration=mine))
+    transport.on('POST', 'integrations.remove', RATE_LIMITED, ok(integration=mine))
+    transport.on('GET', 'integrations.get', ok(integration=edited))
+    transport.on('PUT', 'integrations.update', stored_after(edited))
+    result, failed = run_module(module.main, dict(ARGS, emoji=':x:'))
+    assert sleeps and not failed and result['changed'] is True and result['integration']['_id'] == 'in1'
+    update = [c['body'] for c in transport.calls if c['method'] == 'PUT'][0]
+    assert update['emoji'] == ':x:' and update['alias'] == 'set in the web UI'
 
 
 def test_the_oldest_creator_keeps_its_integration(run_module, transport):
