@@ -41,6 +41,7 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     short_type,
 )
 from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import (
+    VERDICT_KEYS,
     carries_script,
     check_created,
     check_updated,
@@ -238,7 +239,7 @@ def create(client, type_, desired, check_mode, warn=None):
     if check_mode:
         return Change(CREATED, None, predicted, f'Would create {short_type(type_)} integration {name!r}', changed_options)
     try:
-        created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
+        created = client.post('integrations.create', create_payload(type_, desired)).get('integration')
     except RocketChatError as exc:
         if exc.answer_lost:
             created = check_created(client, _created_unanswered(client, type_, name, exc), predicted, warn)
@@ -247,6 +248,11 @@ def create(client, type_, desired, check_mode, warn=None):
         if exc.status in (400, 403):
             raise write_error(exc, 'create', type_, name=name) from exc
         raise
+    if not created:
+        # An answer without the document (another release's shape): read it by name, as after a lost answer, so that
+        # its script is judged and parallel copies are settled (a name not listed leaves the prediction).
+        found = find_by_name(client, name, type_)
+        created = oldest(found) if found else predicted
     created = check_created(client, created, predicted, warn)
     return Change(CREATED, None, created, f'Created {describe(created)}', changed_options)
 
@@ -383,7 +389,10 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
                     # some show (the server may drop one option silently), before stays the read the update was
                     # built on, so that what is written back after a refused script is never this run's update.
                     state['before'] = updated
-                updated = _put_update(client, memory, body).get('integration') or apply_fields(updated, desired)
+                # Without the document in the answer, the prediction: with no verdict, which would be the previous
+                # script's, so that check_updated reads the server's verdict on this one.
+                updated = _put_update(client, memory, body).get('integration') or {
+                    key: value for key, value in apply_fields(updated, desired).items() if key not in VERDICT_KEYS}
         elif exc.status in (400, 403):
             raise write_error(exc, 'update', type_, doc) from exc
         else:

@@ -457,3 +457,27 @@ def test_a_write_back_after_a_rate_limit_wait_is_built_on_a_fresh_read(run_modul
     assert sleeps and failed and result['changed'] is False
     assert calls(transport)[-2:] == ['GET integrations.get', 'PUT integrations.update']
     assert transport.calls[-1]['body'] == dict(update_payload(HOOK, {}), alias='set in the web UI')
+
+
+# Answers without the document -------------------------------------------------------------------------------------
+
+def test_an_update_sent_again_whose_answer_lacks_the_document_reads_the_verdict(run_module, transport):
+    # The prediction built on the re-read carries the previous script's scriptCompiled: no verdict on this script.
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', GATEWAY_TIMEOUT, ok(), ok(integration=HOOK))
+    transport.on('GET', 'integrations.get', ok(integration=HOOK), ok(integration=BROKEN_HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert failed and result['changed'] is False and result['script_error']['line'] == 3
+    assert calls(transport) == ['GET integrations.list', 'PUT integrations.update', 'GET integrations.get',
+                                'PUT integrations.update', 'GET integrations.get', 'PUT integrations.update']
+    assert transport.calls[-1]['body']['script'] == GOOD
+
+
+def test_a_creation_whose_answer_lacks_the_document_is_read_by_name_and_judged(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(), listing(BROKEN_HOOK))
+    transport.on('POST', 'integrations.create', ok())
+    transport.on('POST', 'integrations.remove', ok(integration=BROKEN_HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert failed and result['changed'] is False and result['script_error']['line'] == 3
+    assert calls(transport) == ['GET integrations.list', 'POST integrations.create', 'GET integrations.list',
+                                'POST integrations.remove']
