@@ -297,6 +297,8 @@ def settle_creation(client, change, desired, same_name, update_token='always', w
     msg = f'{describe(keeper)} was created at the same time by another run; kept it and removed the copy {created["_id"]}'
     # Record at once that this run's copy is gone, in case bringing the kept one up to date fails.
     change.action, change.after, change.msg, change.changed, change.settled = UNCHANGED, keeper, msg, True, True
+    # desired as create() sent it (the warning about skip_transpile on 9.0+ was given there, once).
+    desired = check_skip_transpile(client, desired, keeper)
     result = update(client, keeper, desired, update_token, check_mode=False, warn=warn, read_at=read_at)
     result.changed = result.settled = True
     result.msg = msg + ('; ' + result.msg if result.action == UPDATED else '')

@@ -161,6 +161,20 @@ def test_a_kept_integration_updated_after_a_wait_while_settling_is_read_again(ru
     assert update['emoji'] == ':x:' and update['alias'] == 'set in the web UI'
 
 
+def test_settling_a_creation_on_9_x_warns_once_about_skip_transpile(run_module, transport):
+    mine = dict(DOC, _id='in2', emoji=':x:', _createdAt='2026-11-27T10:00:00.001Z')
+    transport.on('GET', 'integrations.list', listing(), listing(DOC, mine))
+    transport.on('GET', '/api/info', ok(version='9.0.1'))
+    transport.on('POST', 'integrations.create', ok(integration=mine))
+    transport.on('POST', 'integrations.remove', ok(integration=mine))
+    transport.on('PUT', 'integrations.update', stored_after(DOC))
+    result, failed = run_module(module.main, dict(ARGS, emoji=':x:', skip_transpile=True))
+    assert not failed and result['integration']['_id'] == 'in1'
+    warning, = result['warnings']
+    assert warning.startswith("skip_transpile (set for 'Alerts') has no effect on Rocket.Chat 9.0")
+    assert 'skipTranspile' not in [c['body'] for c in transport.calls if c['method'] == 'PUT'][0]
+
+
 def test_the_oldest_creator_keeps_its_integration(run_module, transport):
     younger = dict(DOC, _id='in2', _createdAt='2026-11-27T10:00:00.001Z')
     transport.on('GET', 'integrations.list', listing(), listing(DOC, younger))
