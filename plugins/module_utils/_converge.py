@@ -132,6 +132,8 @@ def lost_create_waits(timeout):
         total += waits[-1]
         wait *= 2
     return waits
+
+
 # Rocket.Chat 9.0 removed the transpilation that skip_transpile skips (#40142).
 SKIP_TRANSPILE_UNTIL = (9, 0)
 
@@ -399,6 +401,7 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
             raise write_error(exc, 'update', type_, doc) from exc
         else:
             raise
+
     def write_back(stored, values, cleared):
         # Undoing a script the server cannot compile: the fields this update changed get back their values of before
         # (values; cleared: the options to empty) on what the server holds now (stored, read again after a wait), so
