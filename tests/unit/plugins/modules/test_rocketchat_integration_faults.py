@@ -9,13 +9,14 @@ import requests
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
 from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, diff_of, fail, listing, ok, stored_after
+from ansible_collections.community.rocketchat.tests.unit.plugins.modules.test_rocketchat_integrations_late_writes import (
+    RATE_LIMITED,
+)
 
 DOC = {'_id': 'in1', 'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': True, 'username': 'rocket.cat',
        'channel': ['#alerts'], 'scriptEnabled': False, 'token': 'hook-secret-77', '_createdAt': '2026-11-27T10:00:00.000Z'}
 ARGS = dict(TOKEN_ARGS, type='incoming', name='Alerts', channel=['#alerts'], username='rocket.cat')
 LOST = requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected')
-RATE_LIMITED = dict(status=429, json_body={'success': False, 'error': 'Error, too many requests. Please slow down. You '
-                                           'must wait 7 seconds before trying this endpoint again. [error-too-many-requests]'})
 GATEWAY = dict(status=502, text='<html>Bad Gateway</html>', headers={'Content-Type': 'text/html'})
 
 

@@ -20,6 +20,10 @@ from ansible_collections.community.rocketchat.plugins.modules import rocketchat_
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration_info as info_module
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integrations as set_module
 from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, assert_no_secrets, fail, listing, ok
+from ansible_collections.community.rocketchat.tests.unit.plugins.modules.test_rocketchat_integrations_late_writes import (
+    GATEWAY_TIMEOUT,
+    RATE_LIMITED,
+)
 
 HOOK_TOKEN = 'incoming-hook-secret-Vx04Lm77Qa'
 OUT_TOKEN = 'outgoing-hook-secret-Pe31Rt'
@@ -343,11 +347,6 @@ def test_info_shows_each_stored_script_error_readably_and_the_declaration_leaves
 
 
 # Lost answers and the document written back ----------------------------------------------------------------------
-
-GATEWAY_TIMEOUT = dict(status=504, text='<html>Gateway Time-out</html>', headers={'Content-Type': 'text/html'})
-RATE_LIMITED = dict(status=429, json_body={'success': False, 'error': 'Error, too many requests. Please slow down. You '
-                                           'must wait 7 seconds before trying this endpoint again. [error-too-many-requests]'})
-
 
 def test_an_update_that_landed_in_part_after_a_lost_answer_writes_back_the_integration_read_before_it(
         run_module, transport):
