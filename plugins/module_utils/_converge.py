@@ -40,7 +40,14 @@ from ansible_collections.community.rocketchat.plugins.module_utils._integration 
     remove_integration,
     short_type,
 )
-from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import check_created, check_updated
+from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import (
+    VERDICT_KEYS,
+    carries_script,
+    check_created,
+    check_updated,
+    script_error,
+    untouched_script_warning,
+)
 
 CREATED, UPDATED, UNCHANGED, REMOVED = 'created', 'updated', 'unchanged', 'removed'
 SKIP_TRANSPILE_SINCE = (8, 4)
@@ -125,6 +132,8 @@ def lost_create_waits(timeout):
         total += waits[-1]
         wait *= 2
     return waits
+
+
 # Rocket.Chat 9.0 removed the transpilation that skip_transpile skips (#40142).
 SKIP_TRANSPILE_UNTIL = (9, 0)
 
@@ -232,16 +241,21 @@ def create(client, type_, desired, check_mode, warn=None):
     if check_mode:
         return Change(CREATED, None, predicted, f'Would create {short_type(type_)} integration {name!r}', changed_options)
     try:
-        created = client.post('integrations.create', create_payload(type_, desired)).get('integration') or predicted
+        created = client.post('integrations.create', create_payload(type_, desired)).get('integration')
     except RocketChatError as exc:
         if exc.answer_lost:
-            created = check_created(client, _created_unanswered(client, type_, name, exc), predicted)
+            created = check_created(client, _created_unanswered(client, type_, name, exc), predicted, warn)
             return Change(CREATED, None, created, f'Created {describe(created)}; the answer to the creation was lost, '
                           'and the server listed the integration when read again', changed_options)
         if exc.status in (400, 403):
             raise write_error(exc, 'create', type_, name=name) from exc
         raise
-    created = check_created(client, created, predicted)
+    if not created:
+        # An answer without the document (another release's shape): read it by name, as after a lost answer, so that
+        # its script is judged and parallel copies are settled (a name not listed leaves the prediction).
+        found = find_by_name(client, name, type_)
+        created = oldest(found) if found else predicted
+    created = check_created(client, created, predicted, warn)
     return Change(CREATED, None, created, f'Created {describe(created)}', changed_options)
 
 
@@ -269,12 +283,13 @@ def _created_unanswered(client, type_, name, exc):
     return oldest(found)
 
 
-def settle_creation(client, change, desired, same_name, update_token='always', warn=None):
+def settle_creation(client, change, desired, same_name, update_token='always', warn=None, read_at=None):
     """Make sure one integration of the name is left when other runs created it at the same time.
 
     Rocket.Chat does not keep names unique. Every run that created one keeps the oldest (same_name: the integrations
     of the created one's type and name, read after the creation) and removes its own, so that parallel runs converge
-    on one integration; the kept one is then brought to the desired fields.
+    on one integration; the kept one is then brought to the desired fields. read_at: the RunMemory.mark() taken when
+    same_name was read (the kept one is read again before its update when the client waited since).
     """
     created = change.after
     keeper = oldest(same_name) if same_name else created
@@ -284,7 +299,9 @@ def settle_creation(client, change, desired, same_name, update_token='always', w
     msg = f'{describe(keeper)} was created at the same time by another run; kept it and removed the copy {created["_id"]}'
     # Record at once that this run's copy is gone, in case bringing the kept one up to date fails.
     change.action, change.after, change.msg, change.changed, change.settled = UNCHANGED, keeper, msg, True, True
-    result = update(client, keeper, desired, update_token, check_mode=False, warn=warn)
+    # desired as create() sent it (the warning about skip_transpile on 9.0+ was given there, once).
+    desired = check_skip_transpile(client, desired, keeper)
+    result = update(client, keeper, desired, update_token, check_mode=False, warn=warn, read_at=read_at)
     result.changed = result.settled = True
     result.msg = msg + ('; ' + result.msg if result.action == UPDATED else '')
     return result
@@ -295,7 +312,8 @@ def create_settled(client, type_, desired, check_mode, update_token='always', wa
     change = create(client, type_, desired, check_mode, warn)
     if check_mode or not change.after.get('_id'):
         return change
-    return settle_creation(client, change, desired, find_by_name(client, desired.get('name'), type_), update_token, warn)
+    same_name = find_by_name(client, desired.get('name'), type_)
+    return settle_creation(client, change, desired, same_name, update_token, warn, memory_of(client).mark())
 
 
 def update(client, doc, desired, update_token='always', check_mode=False, warn=None, read_at=None):
@@ -315,6 +333,11 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         desired = {option: value for option, value in desired.items() if option != 'token'}
     changed_options = differences(doc, desired, compare_token=compare_token)
     if not changed_options:
+        # Nothing to write, so no verdict is asked; the one the server stored (say, on a script saved late after a lost
+        # answer to its creation) is in doc already.
+        error = script_error(doc) if carries_script(doc) else None
+        if error and warn:
+            warn(untouched_script_warning(doc, error))
         return Change(UNCHANGED, doc, doc, f'{describe(doc)} is up to date')
     try:
         check_update(doc, desired)
@@ -338,13 +361,17 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
     if check_mode:
         return Change(UPDATED, doc, predicted, msg, changed_options, token_changed)
     # before: the document the update is built on; current: the server's latest, which the body is built from.
-    state = dict(before=doc, current=doc, read_at=memory.mark())
+    # lost: an answer to this update was lost, so what the server holds may already carry it (in part).
+    state = dict(before=doc, current=doc, read_at=memory.mark(), lost=False)
 
     def body():
         if memory.stale(state['read_at']):
             # The client waited (the rate limiter) before sending this again: build it on what the server holds now.
-            state['before'] = state['current'] = _read_again(client, state['current'])
+            state['current'] = _read_again(client, state['current'])
             state['read_at'] = memory.mark()
+            if not state['lost']:
+                # Nothing was sent that may have landed (a 429 comes before the request is processed).
+                state['before'] = state['current']
         current = state['current']
         kept_token = token if token_changed else current.get('token') or token
         return update_payload(current, desired, kept_token if type_ == OUTGOING else None,
@@ -356,21 +383,41 @@ def update(client, doc, desired, update_token='always', check_mode=False, warn=N
         if exc.answer_lost:
             # An update carries the whole integration, so sending it again is harmless; first see if it landed, and
             # if not, build it again on what the server holds now.
+            state['lost'] = True
             updated = state['current'] = _read_again(client, state['current'])
             state['read_at'] = memory.mark()
-            if differences(updated, desired, compare_token=compare_token):
-                state['before'] = updated  # it did not land (yet): what the server holds is what this run changes
-                updated = _put_update(client, memory, body).get('integration') or apply_fields(updated, desired)
+            missing = differences(updated, desired, compare_token=compare_token)
+            if missing:
+                if set(missing) == set(changed_options):
+                    # No change shows: it did not land (yet), so what the server holds is what this run changes. When
+                    # some show (the server may drop one option silently), before stays the read the update was
+                    # built on, so that what is written back after a refused script is never this run's update.
+                    state['before'] = updated
+                # Without the document in the answer, the prediction: with no verdict, which would be the previous
+                # script's, so that check_updated reads the server's verdict on this one.
+                updated = _put_update(client, memory, body).get('integration') or {
+                    key: value for key, value in apply_fields(updated, desired).items() if key not in VERDICT_KEYS}
         elif exc.status in (400, 403):
             raise write_error(exc, 'update', type_, doc) from exc
         else:
             raise
-    def write_back(client_, payload):
-        # A script the server cannot compile is undone by writing back what the update was built on; a stored
-        # skipTranspile goes back only where the update itself could carry it (not to 9.0 and later).
-        if not keeps_stored_skip_transpile(client_, state['before'], {}):
-            payload = {key: value for key, value in payload.items() if key != 'skipTranspile'}
-        return _put_update(client_, memory, lambda: payload)
+
+    def write_back(stored, values, cleared):
+        # Undoing a script the server cannot compile: the fields this update changed get back their values of before
+        # (values; cleared: the options to empty) on what the server holds now (stored, read again after a wait), so
+        # that an edit made meanwhile to another field is kept. A stored skipTranspile goes back only where the update
+        # itself could carry it (not to 9.0 and later).
+        state['current'], state['read_at'] = stored, memory.mark()
+
+        def build():
+            if memory.stale(state['read_at']):
+                state['current'] = _read_again(client, state['current'])
+                state['read_at'] = memory.mark()
+            previous = dict(state['current'], **values)
+            return update_payload(previous, cleared, (previous.get('token') or token) if type_ == OUTGOING else None,
+                                  keeps_stored_skip_transpile(client, previous, {}))
+
+        return _put_update(client, memory, build)
 
     updated = check_updated(client, state['before'], updated, predicted, changed_options, write_back, warn)
     ignored = differences(updated, desired, compare_token=compare_token)

@@ -368,8 +368,9 @@ def _settle_creations(client, desired_set, outcome, warn):
     common = _narrowest(entry.name for entry in entries) or ''
     _in_scope, groups = _read_scope(client, desired_set, types.pop() if len(types) == 1 else None,
                                     common if len(common) > len(desired_set.prefix or '') else None)
+    read_at = memory_of(client).mark()  # a settlement after a wait (say, another's removal) reads its keeper again
     for i in created:
         entry, change = outcome.changes[i]
         outcome.current = _label(entry.index, entry.name)
         outcome.changes[i] = (entry, settle_creation(client, change, entry.desired, groups.get(entry.key, []),
-                                                     entry.update_token, warn))
+                                                     entry.update_token, warn, read_at))

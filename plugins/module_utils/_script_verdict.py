@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.community.rocketchat.plugins.module_utils._client import RocketChatError
-from ansible_collections.community.rocketchat.plugins.module_utils._fields import BY_OPTION, update_payload
+from ansible_collections.community.rocketchat.plugins.module_utils._fields import BY_OPTION
 from ansible_collections.community.rocketchat.plugins.module_utils._integration import (
     IntegrationError,
     describe,
@@ -86,6 +86,13 @@ def carries_script(doc):
     return doc.get('scriptEnabled') is True and bool(str(doc.get('script') or '').strip())
 
 
+def untouched_script_warning(doc, error):
+    """The warning for a stored script the server cannot compile (error: script_error(doc)) that the task did not
+    change: it does not block the task, so that such an integration can still be changed (disabled, say)."""
+    return (f'Rocket.Chat cannot compile the script of {describe(doc)}: {error_text(error)}. The task did not change '
+            'the script, so it went ahead; fix the script (option script) so that Rocket.Chat can run it')
+
+
 def _stored(client, answer, integration_id):
     """The integration with the server's verdict: the write's answer when it carries one, otherwise one read.
 
@@ -97,14 +104,28 @@ def _stored(client, answer, integration_id):
     return get_integration(client, integration_id) or answer
 
 
-def check_created(client, created, predicted):
+def _judged(client, answer, written, integration_id, warn):
+    """_stored() for the integration a write made (written: the write's answer, or what it predicts). When reading
+    the verdict fails, written, with a warning: the write happened, so it is reported, never lost to that failure
+    (without verdict keys: what a prediction carries over from the previous script is no verdict on this one)."""
+    try:
+        return _stored(client, answer, integration_id)
+    except RocketChatError as exc:
+        if warn:
+            warn(f"Rocket.Chat wrote {describe(written)}, but its verdict on the script could not be read ({exc}), so "
+                 'whether it can compile the script is not known: read the integration (rocketchat_integration_info '
+                 'shows script_error) before relying on it')
+        return {key: value for key, value in written.items() if key not in VERDICT_KEYS}
+
+
+def check_created(client, created, predicted, warn=None):
     """The created integration, with its verdict; when its script does not compile, remove it and raise ScriptRejected.
 
     created is the create's answer, or predicted itself when the server answered without the document.
     """
     if not carries_script(predicted) or not created.get('_id'):
         return created
-    stored = _stored(client, None if created is predicted else created, created['_id'])
+    stored = _judged(client, None if created is predicted else created, created, created['_id'], warn)
     error = script_error(stored)
     if error is None:
         return stored or created
@@ -123,26 +144,26 @@ def check_created(client, created, predicted):
 def check_updated(client, before, updated, predicted, changed_options, put, warn=None):
     """The updated integration, with its verdict, when the update carries a script.
 
-    When the server cannot compile a script the update changed, the previous integration is written back in full
-    (put(client, body), the update's own sender) and ScriptRejected raised. A script that the update did not change
+    When the server cannot compile a script the update changed, the options it changed are set back to their values in
+    before and ScriptRejected raised: put(stored, values, cleared), the update's own sender, writes the fields
+    values (stored keys) and empties the options cleared, on the integration as the server holds it when it sends. A script that the update did not change
     (already broken before, or judged anew by a newer server) does not block the task: warn, and go on.
     """
     if not carries_script(predicted):
         return updated
-    stored = _stored(client, None if updated is predicted else updated, before['_id']) or updated
+    stored = _judged(client, None if updated is predicted else updated, updated, before['_id'], warn) or updated
     error = script_error(stored)
     if error is None:
         return stored
     if not any(option in changed_options for option in SCRIPT_OPTIONS):
         if warn:
-            warn(f'Rocket.Chat cannot compile the script of {describe(stored)}: {error_text(error)}. The task did not '
-                 'change the script, so it went ahead; fix the script (option script) so that Rocket.Chat can run it')
+            warn(untouched_script_warning(stored, error))
         return stored
     prefix = f'Rocket.Chat cannot compile the script of {describe(before)}: {error_text(error)}'
-    # The whole previous document, as every update carries it; an outgoing one needs a token to be updated at all.
-    body = update_payload(before, _cleared(before, changed_options), before.get('token') or predicted.get('token'))
+    # The changed fields back to their values of before; the body is the whole document the server holds then.
+    values = {BY_OPTION[option].key: before.get(BY_OPTION[option].key) for option in changed_options}
     try:
-        restored = put(client, body).get('integration') or before
+        restored = put(stored, values, _cleared(before, changed_options)).get('integration') or before
     except (RocketChatError, IntegrationError) as exc:
         if isinstance(exc, RocketChatError) and exc.answer_lost:
             state = ('whether it was written back is unknown, so the server holds either the previous integration or '

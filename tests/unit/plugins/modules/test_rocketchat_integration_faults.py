@@ -9,6 +9,9 @@ import requests
 
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration as module
 from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, diff_of, fail, listing, ok, stored_after
+from ansible_collections.community.rocketchat.tests.unit.plugins.modules.test_rocketchat_integrations_late_writes import (
+    RATE_LIMITED,
+)
 
 DOC = {'_id': 'in1', 'type': 'webhook-incoming', 'name': 'Alerts', 'enabled': True, 'username': 'rocket.cat',
        'channel': ['#alerts'], 'scriptEnabled': False, 'token': 'hook-secret-77', '_createdAt': '2026-11-27T10:00:00.000Z'}
@@ -141,6 +144,36 @@ def test_parallel_creators_keep_the_oldest_and_remove_their_own_copy(run_module,
     assert not failed and result['changed'] is True and result['integration']['_id'] == 'in1'
     removed = [c['body'] for c in transport.calls if c['endpoint'] == 'integrations.remove']
     assert removed == [{'type': 'webhook-incoming', 'integrationId': 'in2'}]
+
+
+def test_a_kept_integration_updated_after_a_wait_while_settling_is_read_again(run_module, transport, sleeps):
+    # The removal of this run's copy is rate-limited; during the wait someone edits the kept integration, so its
+    # update is built on a new read, not on the one that found the copies.
+    mine = dict(DOC, _id='in2', emoji=':x:', _createdAt='2026-11-27T10:00:00.001Z')
+    edited = dict(DOC, alias='set in the web UI')
+    transport.on('GET', 'integrations.list', listing(), listing(DOC, mine))
+    transport.on('POST', 'integrations.create', ok(integration=mine))
+    transport.on('POST', 'integrations.remove', RATE_LIMITED, ok(integration=mine))
+    transport.on('GET', 'integrations.get', ok(integration=edited))
+    transport.on('PUT', 'integrations.update', stored_after(edited))
+    result, failed = run_module(module.main, dict(ARGS, emoji=':x:'))
+    assert sleeps and not failed and result['changed'] is True and result['integration']['_id'] == 'in1'
+    update = [c['body'] for c in transport.calls if c['method'] == 'PUT'][0]
+    assert update['emoji'] == ':x:' and update['alias'] == 'set in the web UI'
+
+
+def test_settling_a_creation_on_9_x_warns_once_about_skip_transpile(run_module, transport):
+    mine = dict(DOC, _id='in2', emoji=':x:', _createdAt='2026-11-27T10:00:00.001Z')
+    transport.on('GET', 'integrations.list', listing(), listing(DOC, mine))
+    transport.on('GET', '/api/info', ok(version='9.0.1'))
+    transport.on('POST', 'integrations.create', ok(integration=mine))
+    transport.on('POST', 'integrations.remove', ok(integration=mine))
+    transport.on('PUT', 'integrations.update', stored_after(DOC))
+    result, failed = run_module(module.main, dict(ARGS, emoji=':x:', skip_transpile=True))
+    assert not failed and result['integration']['_id'] == 'in1'
+    warning, = result['warnings']
+    assert warning.startswith("skip_transpile (set for 'Alerts') has no effect on Rocket.Chat 9.0")
+    assert 'skipTranspile' not in [c['body'] for c in transport.calls if c['method'] == 'PUT'][0]
 
 
 def test_the_oldest_creator_keeps_its_integration(run_module, transport):

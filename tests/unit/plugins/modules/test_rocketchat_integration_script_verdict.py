@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from ansible_collections.community.rocketchat.plugins.module_utils._fields import update_payload
 from ansible_collections.community.rocketchat.plugins.module_utils._script_verdict import error_text, script_error
@@ -19,6 +20,10 @@ from ansible_collections.community.rocketchat.plugins.modules import rocketchat_
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integration_info as info_module
 from ansible_collections.community.rocketchat.plugins.modules import rocketchat_integrations as set_module
 from ansible_collections.community.rocketchat.tests.unit.conftest import TOKEN_ARGS, assert_no_secrets, fail, listing, ok
+from ansible_collections.community.rocketchat.tests.unit.plugins.modules.test_rocketchat_integrations_late_writes import (
+    GATEWAY_TIMEOUT,
+    RATE_LIMITED,
+)
 
 HOOK_TOKEN = 'incoming-hook-secret-Vx04Lm77Qa'
 OUT_TOKEN = 'outgoing-hook-secret-Pe31Rt'
@@ -129,7 +134,9 @@ def test_enabling_a_script_or_switching_skip_transpile_is_undone_when_it_does_no
         run_module, transport, stored, args):
     transport.on('GET', 'integrations.list', listing(stored))
     transport.on('GET', '/api/info', ok(version='8.9'))  # asked when a task sets skip_transpile
-    transport.on('PUT', 'integrations.update', ok(integration=dict(BROKEN_HOOK, **args_as_fields(args))),
+    # The server holds the stored script, now judged anew (the task does not change the script itself).
+    judged = dict({key: value for key, value in stored.items() if key != 'scriptCompiled'}, scriptError=BROKEN_ERROR)
+    transport.on('PUT', 'integrations.update', ok(integration=dict(judged, **args_as_fields(args))),
                  ok(integration=stored))
     result, failed = run_module(module.main, dict(dict(HOOK_ARGS, script_enabled=None), **args))
     assert failed and result['changed'] is False and 'The previous integration was written back' in result['msg']
@@ -337,3 +344,139 @@ def test_info_shows_each_stored_script_error_readably_and_the_declaration_leaves
     assert not failed and all('script_error' not in entry and 'scriptError' not in entry
                               for entry in result['integrations'])
     assert result['integrations'][0]['script'] == BROKEN
+
+
+# Lost answers and the document written back ----------------------------------------------------------------------
+
+def test_an_update_that_landed_in_part_after_a_lost_answer_writes_back_the_integration_read_before_it(
+        run_module, transport):
+    # The first PUT landed although its answer was lost, and the release dropped the username silently: the re-read
+    # holds this run's broken script, so writing it back would keep the script the server refused.
+    landed = dict(BROKEN_HOOK)
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', GATEWAY_TIMEOUT, ok(integration=landed), ok(integration=HOOK))
+    transport.on('GET', 'integrations.get', ok(integration=landed))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN, username='ops.bot'))
+    assert failed and result['changed'] is False and result['integration']['script'] == GOOD
+    undo = [c['body'] for c in transport.calls if c['method'] == 'PUT'][-1]
+    assert undo['script'] == GOOD and undo['username'] == 'rocket.cat'
+    assert_no_secrets(result, SECRETS)
+
+
+def test_an_update_that_lands_during_a_rate_limit_wait_after_a_lost_answer_writes_back_the_integration_read_before_it(
+        run_module, transport, sleeps):
+    # The server was still saving the first PUT: the re-read shows nothing, the resend is rate-limited, and the first
+    # PUT lands during the wait, so the read before the resend holds this run's broken script.
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', GATEWAY_TIMEOUT, RATE_LIMITED, ok(integration=BROKEN_HOOK),
+                 ok(integration=HOOK))
+    transport.on('GET', 'integrations.get', ok(integration=HOOK), ok(integration=BROKEN_HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert sleeps and failed and result['changed'] is False and result['integration']['script'] == GOOD
+    undo = [c['body'] for c in transport.calls if c['method'] == 'PUT'][-1]
+    assert undo['script'] == GOOD
+    assert_no_secrets(result, SECRETS)
+
+
+def test_a_rerun_with_nothing_to_change_warns_about_the_stored_script_error(run_module, transport):
+    # A creation whose answer was lost and whose script the server saved late (broken): the rerun finds the
+    # integration as the task declares it, so it writes nothing, but it does not pass the stored error over.
+    transport.on('GET', 'integrations.list', listing(BROKEN_HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert not failed and result['changed'] is False
+    assert result['warnings'] == [
+        f"Rocket.Chat cannot compile the script of incoming integration 'Alerts' (id in1): {BROKEN_TEXT}. The task did "
+        'not change the script, so it went ahead; fix the script (option script) so that Rocket.Chat can run it']
+    assert calls(transport) == ['GET integrations.list']  # the stored document carries the verdict: no more requests
+    set_result, failed = run_module(set_module.main, dict(TOKEN_ARGS, integrations=[
+        dict(name='Alerts', type='incoming', channel=['#alerts'], username='rocket.cat', script_enabled=True,
+             script=BROKEN)]))
+    assert not failed and set_result['changed'] is False and set_result['warnings'] == result['warnings']
+    assert_no_secrets(result, SECRETS)
+
+
+def test_a_rerun_with_nothing_to_change_on_a_script_that_compiles_does_not_warn(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=GOOD))
+    assert not failed and result['changed'] is False and 'warnings' not in result
+
+
+# A verdict that cannot be read ------------------------------------------------------------------------------------
+
+READ_FAILED = requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected')
+UNREAD_WARNING = ("Rocket.Chat wrote incoming integration 'Alerts' (id in1), but its verdict on the script could not "
+                  'be read (')
+
+
+def test_an_update_whose_verdict_cannot_be_read_is_reported_as_changed_with_a_warning(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(dict(HOOK, script='')))
+    transport.on('PUT', 'integrations.update', ok(integration={k: v for k, v in HOOK.items() if k != 'scriptCompiled'}))
+    transport.on('GET', 'integrations.get', READ_FAILED)
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=GOOD))
+    assert not failed and result['changed'] is True and result['integration']['script'] == GOOD
+    assert len(result['warnings']) == 1 and result['warnings'][0].startswith(UNREAD_WARNING)
+    assert calls(transport) == ['GET integrations.list', 'PUT integrations.update', 'GET integrations.get']
+    assert_no_secrets(result, SECRETS)
+
+
+def test_a_creation_whose_verdict_cannot_be_read_is_recorded_by_the_set_as_a_change(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(), listing(HOOK))
+    transport.on('POST', 'integrations.create', ok(integration={k: v for k, v in HOOK.items() if k != 'scriptCompiled'}))
+    transport.on('GET', 'integrations.get', READ_FAILED)
+    result, failed = run_module(set_module.main, dict(TOKEN_ARGS, integrations=[
+        dict(name='Alerts', type='incoming', channel=['#alerts'], username='rocket.cat', script_enabled=True,
+             script=GOOD)]))
+    assert not failed and result['changed'] is True and result['rejected'] == []
+    assert [entry['name'] for entry in result['created']] == ['Alerts']
+    assert len(result['warnings']) == 1 and result['warnings'][0].startswith(UNREAD_WARNING)
+    assert_no_secrets(result, SECRETS)
+
+
+# The write-back keeps what others changed meanwhile ---------------------------------------------------------------
+
+def test_the_write_back_keeps_a_field_edited_meanwhile_and_sets_back_only_what_the_task_changed(run_module, transport):
+    edited = dict(BROKEN_HOOK, alias='set in the web UI')  # edited between the update and the verdict's read
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', ok(integration={k: v for k, v in BROKEN_HOOK.items() if k != 'scriptError'}),
+                 ok(integration=dict(HOOK, alias='set in the web UI')))
+    transport.on('GET', 'integrations.get', ok(integration=edited))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert failed and result['changed'] is False
+    undo = transport.calls[-1]['body']
+    assert undo == dict(update_payload(HOOK, {}), alias='set in the web UI') and undo['script'] == GOOD
+
+
+def test_a_write_back_after_a_rate_limit_wait_is_built_on_a_fresh_read(run_module, transport, sleeps):
+    edited = dict(BROKEN_HOOK, alias='set in the web UI')  # edited while the write-back waited
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', ok(integration=BROKEN_HOOK), RATE_LIMITED,
+                 ok(integration=dict(HOOK, alias='set in the web UI')))
+    transport.on('GET', 'integrations.get', ok(integration=edited))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert sleeps and failed and result['changed'] is False
+    assert calls(transport)[-2:] == ['GET integrations.get', 'PUT integrations.update']
+    assert transport.calls[-1]['body'] == dict(update_payload(HOOK, {}), alias='set in the web UI')
+
+
+# Answers without the document -------------------------------------------------------------------------------------
+
+def test_an_update_sent_again_whose_answer_lacks_the_document_reads_the_verdict(run_module, transport):
+    # The prediction built on the re-read carries the previous script's scriptCompiled: no verdict on this script.
+    transport.on('GET', 'integrations.list', listing(HOOK))
+    transport.on('PUT', 'integrations.update', GATEWAY_TIMEOUT, ok(), ok(integration=HOOK))
+    transport.on('GET', 'integrations.get', ok(integration=HOOK), ok(integration=BROKEN_HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert failed and result['changed'] is False and result['script_error']['line'] == 3
+    assert calls(transport) == ['GET integrations.list', 'PUT integrations.update', 'GET integrations.get',
+                                'PUT integrations.update', 'GET integrations.get', 'PUT integrations.update']
+    assert transport.calls[-1]['body']['script'] == GOOD
+
+
+def test_a_creation_whose_answer_lacks_the_document_is_read_by_name_and_judged(run_module, transport):
+    transport.on('GET', 'integrations.list', listing(), listing(BROKEN_HOOK))
+    transport.on('POST', 'integrations.create', ok())
+    transport.on('POST', 'integrations.remove', ok(integration=BROKEN_HOOK))
+    result, failed = run_module(module.main, dict(HOOK_ARGS, script=BROKEN))
+    assert failed and result['changed'] is False and result['script_error']['line'] == 3
+    assert calls(transport) == ['GET integrations.list', 'POST integrations.create', 'GET integrations.list',
+                                'POST integrations.remove']

@@ -119,3 +119,20 @@ def test_a_remove_retried_while_the_server_still_removes_it_counts_as_removed(ru
     assert result['changed'] is True
     assert result['removed'] == [dict(name='ci-old', type='outgoing', integration_id='o001', purged=False)]
     assert result['msg'] == 'Created 0, updated 0, removed 1; 0 unchanged'
+
+
+def test_a_kept_integration_updated_after_a_wait_while_settling_is_read_again(run_module, transport, sleeps):
+    # A parallel run created ci-new too, first: this run removes its own copy (rate-limited: it waits), and then
+    # updates the kept one on a new read, keeping the edit made during the wait.
+    keeper = outgoing_doc('o001', 'ci-new')
+    mine = outgoing_doc('o002', 'ci-new', emoji=':x:')
+    edited = dict(keeper, alias='set in the web UI')
+    transport.on('GET', 'integrations.list', listing(), listing(keeper, mine))
+    transport.on('POST', 'integrations.create', ok(integration=mine))
+    transport.on('POST', 'integrations.remove', RATE_LIMITED, ok(integration=mine))
+    transport.on('GET', 'integrations.get', ok(integration=edited))
+    transport.on('PUT', 'integrations.update', stored_after(edited))
+    result, failed = run_module(module.main, dict(CI_SCOPE, integrations=[outgoing_item('ci-new', emoji=':x:')]))
+    assert not failed and sleeps == [7.1] and result['changed'] is True
+    body, = put_bodies(transport)
+    assert body['integrationId'] == 'o001' and body['alias'] == 'set in the web UI' and body['emoji'] == ':x:'
