@@ -108,7 +108,9 @@ def test_rate_limit_is_waited_out(ansible, rocket8):
     env = {'ROCKETCHAT_USER_ID': user['userId'], 'ROCKETCHAT_AUTH_TOKEN': user['authToken']}
     run, (status, result) = adhoc(ansible, rocket8.emu, 'type=incoming name=rl-1 state=absent', env=env)
     assert status == 'CHANGED' and rocket8.integrations() == []
-    assert [entry['status'] for entry in hits(rocket8, LIST, 'GET')][-3:] == [200, 429, 200]
+    assert any('rate limiter made the task wait' in warning for warning in result.get('warnings', [])), result
+    statuses = [entry['status'] for entry in hits(rocket8, LIST, 'GET')]
+    assert 429 in statuses and statuses[-1] == 200, statuses
 
 
 def test_rate_limit_longer_than_the_bound_fails_and_names_the_permission(ansible, rocket8):
